@@ -1,0 +1,98 @@
+import { InputError, UsageError } from '@cgce/core';
+import { scanFiles } from '@cgce/guardrails';
+import type { Command } from 'commander';
+import path from 'node:path';
+import type { Invocation } from '../main.js';
+import { runDemo } from '../demo.js';
+
+export function registerMiscCommands(program: Command, inv: Invocation): void {
+  program
+    .command('scan')
+    .description('scan files or folders for secrets (exit 3 when one is found)')
+    .argument('[paths...]', 'files or folders (default: the repository)')
+    .option('--staged', 'scan the staged change instead (pre-commit hook)')
+    .action((paths: string[], o: { staged?: boolean }) =>
+      inv.withEngine(
+        'scan',
+        { lock: false },
+        async (e) => {
+          let findings;
+          let files = 0;
+          let bytes = 0;
+          if (o.staged) {
+            const head = e.repo.head ? await e.deps.git.treeOf(e.repo.root, e.repo.head) : await e.deps.git.emptyTree(e.repo.root);
+            const staged = await e.deps.git.indexTree(e.repo.root);
+            const change = await e.deps.git.diffTrees(e.repo.root, head, staged, { withLines: true });
+            findings = change.files.flatMap((f) => {
+              if (!f.addedLines?.length) return [];
+              files++;
+              const text = f.addedLines.map((l) => l.text).join('\n');
+              bytes += text.length;
+              return e.scanner.scanText(text, f.path).map((x) => ({ ...x, line: f.addedLines![x.line - 1]?.line ?? x.line }));
+            });
+          } else {
+            const targets = (paths.length ? paths : [e.repo.root]).map((p) => path.resolve(inv.global.cwd, p));
+            const r = await scanFiles(targets, e.repo.root, e.scanner);
+            findings = r.findings;
+            files = r.files;
+            bytes = r.bytes;
+          }
+          return { findings, files, bytes };
+        },
+        (r) => {
+          if (inv.global.json) inv.out.json({ ok: r.findings.length === 0, files: r.files, bytes: r.bytes, findings: r.findings });
+          else {
+            for (const f of r.findings) inv.out.line(`${f.file}:${f.line}:${f.column}: ${f.description} (${f.ruleId}) ${f.redacted}`);
+            inv.out.line(`${r.files} file(s), ${(r.bytes / 1e6).toFixed(1)} MB scanned: ${r.findings.length ? `${r.findings.length} secret(s) found` : 'no secrets found'}`);
+          }
+          if (r.findings.length) inv.exitWith(3);
+        },
+      ),
+    );
+
+  const audit = program.command('audit').description('governance ledger tools');
+  audit
+    .command('verify')
+    .description("check the ledger's hash chain (exit 1 naming the first broken entry)")
+    .action(() =>
+      inv.withEngine('audit verify', { lock: false }, (e) => e.ledger.verify().then((r) => ({ ...r, file: e.rel(e.ledger.file) })), (r) => {
+        if (inv.global.json) inv.out.json({ ok: r.ok, ...r });
+        else if (r.ok) inv.out.line(`${r.file}: ${r.entries} entr${r.entries === 1 ? 'y' : 'ies'}, hash chain intact`);
+        else inv.out.error(`${r.file}: entry #${r.broken!.seq} (line ${r.broken!.line}) is broken: ${r.broken!.problem}`);
+        if (!r.ok) inv.exitWith(1);
+      }),
+    );
+
+  program
+    .command('demo')
+    .description('the whole cycle on a throw-away sample repository')
+    .option('--keep', 'keep the sample repository (its path is printed)')
+    .action(async (o: { keep?: boolean }) => {
+      const code = await runDemo(inv, { keep: !!o.keep });
+      inv.exitWith(code);
+    });
+
+  program
+    .command('run')
+    .description('the autonomous cycle: plan → for each step edit → test → checkpoint')
+    .argument('[objective]')
+    .action(() => {
+      throw new UsageError('`cee run` needs a planner and an executor engine (`engines` in the config); model engines are not available in this version. Drive the cycle with plan/edit/test/checkpoint.');
+    });
+
+  program
+    .command('extend')
+    .description('load an extension and record it in the manifest (--list shows what is loaded)')
+    .argument('[module]')
+    .option('--list', 'show the configured extensions and their hooks')
+    .action((module: string | undefined, o: { list?: boolean }) =>
+      inv.withEngine('extend', { lock: false }, async (e) => {
+        if (!o.list && module) throw new InputError('NOT_IMPLEMENTED', 'Adding extensions from the command line comes with the extensions issue: add the entry to codex_engine/tools/extension_manifest.json.');
+        return { extensions: e.config.extensions };
+      }, (r) => {
+        if (inv.global.json) return inv.out.json({ ok: true, ...r });
+        if (!r.extensions.length) return inv.out.line('No extensions configured.');
+        for (const x of r.extensions) inv.out.line(`${x.name}: ${(x.hooks ?? ['all hooks']).join(', ')}`);
+      }),
+    );
+}

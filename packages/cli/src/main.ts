@@ -1,0 +1,158 @@
+import { CeeError, Engine, InternalError, UsageError, isCeeError, type ExitCode } from '@cgce/core';
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { engineDeps, createRootContainer } from './container.js';
+import { registerCommands } from './commands/index.js';
+import { Output, type GlobalOptions } from './output.js';
+
+export interface CommandSpec {
+  /** Takes the repository lock (mutating commands). */
+  lock: boolean;
+  /** Loads the enabled extensions (lifecycle commands). */
+  hooks?: boolean;
+  /** Records a metrics line. */
+  metrics?: boolean;
+}
+
+export interface Invocation {
+  out: Output;
+  global: GlobalOptions;
+  /** Open the engine for this command (with lock/hooks per its spec), run `fn`, record logs; returns the exit code. */
+  withEngine<T>(name: string, spec: CommandSpec, fn: (engine: Engine) => Promise<T>, render: (result: T) => void): Promise<void>;
+  exit: ExitCode;
+  /** Set the exit code of a command that completed but must signal a finding (scan: 3, audit: 1). */
+  exitWith(code: ExitCode): void;
+}
+
+export function versionLine(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `Codex Engine v${pkg.version} — Autonomous Engineering Edition`;
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+export { readStdin };
+
+function reportError(out: Output, e: CeeError): void {
+  if (out.options.json) {
+    out.json({ ok: false, error: e.toJSON(), ...(e.details ?? {}) });
+  } else {
+    out.error(e.message);
+  }
+}
+
+/** Run the CLI with `argv` (without node and script). Returns the exit code; never calls process.exit. */
+export async function main(argv: string[]): Promise<ExitCode> {
+  const program = new Command('cee');
+  const rootContainer = createRootContainer();
+  let exit: ExitCode = 0;
+  const global: GlobalOptions = { json: false, yes: false, cwd: process.cwd() };
+  let out = new Output(global);
+
+  program
+    .description('CGCE Codex Execution Engine: governed, auditable code changes by AI agents')
+    .addOption(new Option('--json', 'one JSON document on stdout'))
+    .addOption(new Option('--yes', 'non-interactive: never prompt (exit 4 where an answer is needed)'))
+    .addOption(new Option('--cwd <dir>', 'work in the git repository containing <dir>'))
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .hook('preAction', (_this, action) => {
+      const o = action.optsWithGlobals() as { json?: boolean; yes?: boolean; cwd?: string };
+      global.json = !!o.json;
+      global.yes = !!o.yes || !process.stdin.isTTY;
+      global.cwd = path.resolve(o.cwd ?? process.cwd());
+      out = new Output(global);
+      inv.out = out;
+    });
+  // Every subcommand also accepts the global flags after its own arguments.
+  program.enablePositionalOptions(false);
+
+  const inv: Invocation = {
+    out,
+    global,
+    exit: 0,
+    exitWith(code) {
+      exit = code;
+    },
+    async withEngine(name, spec, fn, render) {
+      const scope = rootContainer.createChildContainer();
+      let engine: Engine | null = null;
+      let step: number | null = null;
+      let testsPassed = 0;
+      let testsFailed = 0;
+      try {
+        engine = await Engine.open(engineDeps(scope), {
+          cwd: global.cwd,
+          command: name,
+          reporter: { progress: (m) => inv.out.progress(m), warn: (m) => inv.out.warn(m) },
+          lock: spec.lock,
+          hooks: spec.hooks ?? false,
+        });
+        const result = await fn(engine);
+        const st = await engine.readState().catch(() => null);
+        step = st?.currentStep ?? null;
+        const tests = step && st ? st.steps[String(step)]?.tests : undefined;
+        testsPassed = name === 'test' ? (tests?.passed ?? 0) : 0;
+        testsFailed = name === 'test' ? (tests?.failed ?? 0) : 0;
+        exit = 0;
+        render(result);
+      } catch (e) {
+        const err = isCeeError(e) ? e : new InternalError(`${(e as Error)?.message ?? String(e)}`, { cause: e });
+        if (!isCeeError(e) && process.env.CEE_DEBUG) console.error(e);
+        exit = err.exit;
+        if (name === 'test' && err.details?.tests) {
+          const t = err.details.tests as { passed: number; failed: number };
+          testsPassed = t.passed;
+          testsFailed = t.failed;
+        }
+        reportError(inv.out, err);
+        if (engine) {
+          const st = await engine.readState().catch(() => null);
+          step = st?.currentStep ?? null;
+          if (err.exit !== 4) await engine.failure(err, step).catch(() => undefined);
+          if (spec.hooks && (err.exit === 1 || err.exit === 3)) {
+            await engine.hooks
+              .run('on-failure', { run: { id: st?.runId ?? null, repoRoot: engine.repo.root, command: name }, error: { code: err.code, message: err.message } })
+              .catch(() => undefined);
+          }
+        }
+      } finally {
+        if (engine) {
+          if (spec.metrics) {
+            const st = await engine.readState().catch(() => null);
+            await engine
+              .metrics({ step, tests_passed: testsPassed, tests_failed: testsFailed, exit, run_id: st?.runId ?? null })
+              .catch(() => undefined);
+          }
+          await engine.close();
+        }
+        scope.dispose();
+      }
+    },
+  };
+
+  if (argv.includes('--version') || argv[0] === '-V') {
+    const line = versionLine();
+    if (argv.includes('--json')) out.json({ version: line.match(/v(\S+)/)?.[1], line });
+    else process.stdout.write(`${line}\n`);
+    return 0;
+  }
+  registerCommands(program, inv);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
+      return 2;
+    }
+    const err = isCeeError(e) ? e : new UsageError((e as Error).message);
+    reportError(out, err);
+    return err.exit;
+  }
+  return exit;
+}

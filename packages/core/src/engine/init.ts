@@ -1,0 +1,58 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SEED_CONTEXT_LIMITS, SEED_GUARDRAILS } from '../config/schema.js';
+import type { Engine } from './context.js';
+
+export interface InitResult {
+  created: string[];
+  kept: string[];
+  gitignore: 'created' | 'updated' | 'unchanged';
+}
+
+/** Paths inside the state dir that stay out of git (machine-local state, logs and readable copies). */
+export function ignoredPaths(stateDir: string): string[] {
+  const d = stateDir.replace(/\/+$/, '');
+  return [`${d}/tools/checkpoints/`, `${d}/state/`, `${d}/analytics/`, `${d}/QA_Continuity_Log.md`, `${d}/PLAN.md`];
+}
+
+async function writeIfAbsent(file: string, content: string, result: InitResult, root: string): Promise<void> {
+  const relPath = path.relative(root, file).split(path.sep).join('/');
+  try {
+    await writeFile(file, content, { flag: 'wx' });
+    result.created.push(relPath);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    result.kept.push(relPath);
+  }
+}
+
+/** Scaffold codex_engine/ (idempotent; never overwrites a file that exists) and add the ignored paths. */
+export async function init(engine: Engine): Promise<InitResult> {
+  const { paths, repo } = engine;
+  const result: InitResult = { created: [], kept: [], gitignore: 'unchanged' };
+  for (const dir of [paths.tools, path.join(paths.tools, 'extensions'), paths.checkpointCopies, path.dirname(paths.stateFile), path.dirname(paths.metrics)]) {
+    await mkdir(dir, { recursive: true });
+  }
+  const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+  await writeIfAbsent(path.join(paths.tools, 'guardrails.json'), json(SEED_GUARDRAILS), result, repo.root);
+  await writeIfAbsent(path.join(paths.tools, 'context_limits.json'), json(SEED_CONTEXT_LIMITS), result, repo.root);
+  await writeIfAbsent(path.join(paths.tools, 'extension_manifest.json'), json({ extensions: [] }), result, repo.root);
+  await writeIfAbsent(path.join(paths.tools, 'extensions', '.gitkeep'), '', result, repo.root);
+  await writeIfAbsent(path.join(paths.tools, 'checkpoints', '.gitkeep'), '', result, repo.root);
+
+  const gitignore = path.join(repo.root, '.gitignore');
+  let existing = '';
+  try {
+    existing = await readFile(gitignore, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const have = new Set(existing.split(/\r?\n/).map((l) => l.trim()));
+  const missing = ignoredPaths(engine.loaded.stateDir).filter((p) => !have.has(p) && !have.has(`/${p}`));
+  if (missing.length) {
+    const prefix = existing === '' ? '' : existing.endsWith('\n') ? '\n' : '\n\n';
+    await writeFile(gitignore, `${existing}${prefix}# CEE (Codex Engine): local state, logs and readable checkpoint copies\n${missing.join('\n')}\n`);
+    result.gitignore = existing === '' ? 'created' : 'updated';
+  }
+  return result;
+}

@@ -1,0 +1,205 @@
+import { emptyState, SessionStateSchema, type CheckpointMetadata, type SessionState } from '../domain/state.js';
+import { InputError } from '../errors/index.js';
+import { writeAtomic } from '../state/atomic.js';
+import { renderPlanMarkdown } from '../domain/plan.js';
+import type { Engine } from './context.js';
+import { writeReadableCopy } from './checkpoint.js';
+import { runCtx } from './edit.js';
+
+/** Where the last restore keeps what it replaced, so `cee restore --undo` can bring it back. */
+export const UNDO_REF = 'refs/cee/restore-undo';
+/** A blob with the replaced state and run tip (refs may point at blobs; this keeps it safe from gc). */
+export const UNDO_STATE_REF = 'refs/cee/restore-undo-state';
+
+export interface RestoreOptions {
+  tag?: string;
+  codeOnly?: boolean;
+  stateOnly?: boolean;
+  workdir?: boolean;
+  undo?: boolean;
+}
+
+export interface RestoreResult {
+  tag: string | null;
+  restored: Array<'code' | 'state' | 'workdir'>;
+  tree: string;
+  snapshot: string | null;
+  undone?: boolean;
+}
+
+/** Snapshot whatever the run worktree holds that no checkpoint has, as a checkpoint of its own. */
+async function snapshotWorktreeIfChanged(engine: Engine, state: SessionState, why: string): Promise<CheckpointMetadata | null> {
+  const { git } = engine.deps;
+  const root = engine.repo.root;
+  if (!state.worktree || !state.branchRef) return null;
+  const tip = await git.readRef(root, state.branchRef);
+  if (!tip) return null;
+  const tipTree = await git.treeOf(root, tip);
+  const wts = await git.listWorktrees(root);
+  if (!wts.includes(state.worktree)) return null;
+  const snap = await git.snapshotWorktree(state.worktree, { maxUntrackedBytes: engine.config.guardrails.maxUntrackedFileBytes, baseTree: tipTree });
+  if (snap.oversized?.length) {
+    throw new InputError('UNTRACKED_TOO_LARGE', `Cannot snapshot the run worktree before ${why}: ${snap.oversized.map((o) => o.path).join(', ')} exceed guardrails.maxUntrackedFileBytes. Nothing was changed.`);
+  }
+  if (snap.tree === tipTree) return null;
+  const commit = await git.commitTree(root, { tree: snap.tree, parents: [tip], message: `CEE snapshot before ${why}` });
+  const meta = await engine.checkpoints.create(() => ({
+    kind: 'snapshot',
+    message: `snapshot of uncommitted run changes before ${why}`,
+    runId: state.runId,
+    step: state.currentStep,
+    commit,
+    tree: snap.tree,
+    parent: tip,
+    verified: false,
+    verification: { tests: 'not-run', secretScan: 'not-run', approvals: 'not-required' },
+    tests: null,
+    secretFindings: [],
+    state: JSON.parse(engine.redact(JSON.stringify(state))) as SessionState,
+  }));
+  await writeReadableCopy(engine, meta);
+  await engine.ledger.append('checkpoint', `${meta.tag}: snapshot of uncommitted run changes before ${why}`, { tag: meta.tag, commit, kind: 'snapshot' });
+  return meta;
+}
+
+/** Snapshot the user's working tree as a checkpoint before a command changes it ("checkpoint before risk"). */
+export async function snapshotUserTree(engine: Engine, state: SessionState, why: string): Promise<CheckpointMetadata> {
+  const { git } = engine.deps;
+  const root = engine.repo.root;
+  const snap = await git.snapshotUserTree(root, { maxUntrackedBytes: engine.config.guardrails.maxUntrackedFileBytes });
+  if (snap.oversized?.length) {
+    throw new InputError('UNTRACKED_TOO_LARGE', `Cannot snapshot your working tree before ${why}: ${snap.oversized.map((o) => `${o.path} (${o.bytes} bytes)`).join(', ')} exceed guardrails.maxUntrackedFileBytes. Nothing was changed.`);
+  }
+  const parents = engine.repo.head ? [engine.repo.head] : [];
+  const commit = await git.commitTree(root, { tree: snap.tree, parents, message: `CEE checkpoint before ${why}` });
+  const meta = await engine.checkpoints.create(() => ({
+    kind: 'before-risk',
+    message: `your working tree before ${why}`,
+    runId: state.runId,
+    step: null,
+    commit,
+    tree: snap.tree,
+    parent: engine.repo.head,
+    verified: false,
+    verification: { tests: 'not-run', secretScan: 'not-run', approvals: 'not-required' },
+    tests: null,
+    secretFindings: [],
+    state: JSON.parse(engine.redact(JSON.stringify(state))) as SessionState,
+  }));
+  await writeReadableCopy(engine, meta);
+  await engine.ledger.append('checkpoint', `${meta.tag}: your working tree before ${why}`, { tag: meta.tag, commit, kind: 'before-risk' });
+  return meta;
+}
+
+async function saveUndo(engine: Engine, state: SessionState, tree: string, tip: string | null): Promise<void> {
+  const { git } = engine.deps;
+  const root = engine.repo.root;
+  const blob = await git.writeBlob(root, engine.redact(JSON.stringify({ kind: 'cee-restore-undo', tip, state })));
+  const commit = await git.commitTree(root, { tree, parents: tip ? [tip] : [], message: 'CEE: what the last restore replaced' });
+  await git.updateRef(root, UNDO_STATE_REF, blob);
+  await git.updateRef(root, UNDO_REF, commit);
+}
+
+/**
+ * `cee restore`: roll back the run's code (exact tree) and reasoning state to a checkpoint. Uncommitted work in
+ * the run worktree is snapshotted first, and what was replaced is kept for `cee restore --undo`.
+ */
+export async function restore(engine: Engine, options: RestoreOptions): Promise<RestoreResult> {
+  if (options.undo) return undoRestore(engine);
+  if (!options.tag) throw new InputError('USAGE', 'cee restore needs a checkpoint tag (e.g. codex-cp-3) or --undo.');
+  if (options.codeOnly && options.stateOnly) throw new InputError('USAGE', '--code-only and --state-only exclude each other.');
+  const { git } = engine.deps;
+  const root = engine.repo.root;
+  const { meta } = await engine.checkpoints.get(options.tag);
+  const current = await engine.readState().catch((e) => {
+    // A corrupt state is exactly what --state-only restores from.
+    if (options.stateOnly || !options.codeOnly) {
+      engine.reporter.warn(`${(e as Error).message.split('.')[0]}: it will be replaced by the checkpoint's state`);
+      return emptyState();
+    }
+    throw e;
+  });
+  await engine.hooks.run('pre-restore', { run: runCtx(engine, current), checkpoint: { tag: meta.tag, commit: meta.commit } }, `restore:${meta.tag}`);
+  const restored: RestoreResult['restored'] = [];
+  let snapshotTag: string | null = null;
+
+  if (options.workdir) {
+    const before = await snapshotUserTree(engine, current, `restore --workdir ${meta.tag}`);
+    snapshotTag = before.tag;
+    current.pending = { kind: 'restore', startedAt: new Date().toISOString(), pid: process.pid, data: { tag: meta.tag, workdir: true, before: before.tag } };
+    await engine.state.write(current);
+    await git.restoreUserTree(root, meta.tree);
+    current.pending = null;
+    await engine.state.write(current);
+    restored.push('workdir');
+    await engine.ledger.append('restore', `Working tree restored to ${meta.tag} (previous contents kept as ${before.tag})`, { tag: meta.tag, before: before.tag });
+    await engine.hooks.run('post-restore', { run: runCtx(engine, current), checkpoint: { tag: meta.tag, commit: meta.commit } }, `restore:${meta.tag}`);
+    return { tag: meta.tag, restored, tree: meta.tree, snapshot: snapshotTag };
+  }
+
+  const restoredState = SessionStateSchema.parse(meta.state);
+  const runId = restoredState.runId ?? current.runId ?? `restored-${meta.number}`;
+  const branchRef = restoredState.branchRef ?? current.branchRef ?? `refs/heads/cee/run/${runId}`;
+  const snap = await snapshotWorktreeIfChanged(engine, current, `restore of ${meta.tag}`);
+  snapshotTag = snap?.tag ?? null;
+  const currentTip = current.branchRef ? await git.readRef(root, current.branchRef) : null;
+  const undoTree = snap?.tree ?? (currentTip ? await git.treeOf(root, currentTip) : meta.tree);
+  await saveUndo(engine, current, undoTree, currentTip);
+
+  const wt = engine.paths.worktree;
+  const next: SessionState = options.codeOnly ? structuredClone(current) : { ...restoredState, worktree: wt };
+  next.pending = null;
+  if (!options.stateOnly) {
+    engine.reporter.progress(`restoring ${meta.tag} into the run worktree`);
+    next.pending = { kind: 'restore', startedAt: new Date().toISOString(), pid: process.pid, data: { tag: meta.tag } };
+    await engine.state.write(current.runId ? { ...current, pending: next.pending } : current);
+    await git.provisionWorktree(root, wt, meta.commit);
+    if (meta.kind === 'step' || meta.kind === 'snapshot') await git.updateRef(root, branchRef, meta.commit);
+    next.worktree = wt;
+    next.branchRef = branchRef;
+    next.pending = null;
+    restored.push('code');
+  }
+  if (!options.codeOnly) restored.push('state');
+  next.restoredFrom = meta.tag;
+  next.lastCheckpoint = meta.tag;
+  if (!next.runId) next.runId = runId;
+  await engine.state.write(next);
+  if (next.plan) await writeAtomic(engine.paths.planMd, engine.redact(renderPlanMarkdown(next.plan, Object.fromEntries(Object.entries(next.steps).map(([k, v]) => [Number(k), v.status])))));
+  await engine.ledger.append('restore', `Restored ${restored.join(' + ')} to ${meta.tag}${snapshotTag ? ` (uncommitted work kept as ${snapshotTag})` : ''}`, {
+    tag: meta.tag,
+    tree: meta.tree,
+    restored,
+    snapshot: snapshotTag,
+  });
+  await engine.hooks.run('post-restore', { run: runCtx(engine, next), checkpoint: { tag: meta.tag, commit: meta.commit } }, `restore:${meta.tag}`);
+  return { tag: meta.tag, restored, tree: meta.tree, snapshot: snapshotTag };
+}
+
+async function undoRestore(engine: Engine): Promise<RestoreResult> {
+  const { git } = engine.deps;
+  const root = engine.repo.root;
+  const undo = await git.readRef(root, UNDO_REF);
+  if (!undo) throw new InputError('NOTHING_TO_UNDO', 'There is no restore to undo.');
+  const stateBlob = await git.readRef(root, UNDO_STATE_REF);
+  const msg = stateBlob ? (await git.readBlob(root, stateBlob)).toString('utf8') : '';
+  let parsed: { tip: string | null; state: unknown };
+  try {
+    parsed = JSON.parse(msg) as { tip: string | null; state: unknown };
+  } catch {
+    throw new InputError('UNDO_CORRUPT', `The undo record ${UNDO_REF} is unreadable.`);
+  }
+  const state = SessionStateSchema.parse(parsed.state);
+  const tree = await git.treeOf(root, undo);
+  const wt = engine.paths.worktree;
+  if (state.worktree) {
+    await git.provisionWorktree(root, wt, parsed.tip ?? undo);
+    await git.resetWorktree(wt, tree);
+  }
+  if (state.branchRef && parsed.tip) await git.updateRef(root, state.branchRef, parsed.tip);
+  await engine.state.write(state);
+  await git.deleteRef(root, UNDO_REF);
+  await git.deleteRef(root, UNDO_STATE_REF);
+  await engine.ledger.append('restore', 'Last restore undone', { tree, tip: parsed.tip });
+  return { tag: state.lastCheckpoint, restored: ['code', 'state'], tree, snapshot: null, undone: true };
+}
