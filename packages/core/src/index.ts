@@ -18,3 +18,4 @@ export * from './state/jsonl.js';
 export * from './validation/index.js';
 export * from './engine/index.js';
 export * from './config/json-schema.js';
+export * from './hooks/index.js';

@@ -73,6 +73,43 @@ export function registerMiscCommands(program: Command, inv: Invocation): void {
     });
 
   program
+    .command('doctor')
+    .description('check CEE state in this repository and finish or roll back an interrupted operation')
+    .action(() =>
+      inv.withEngine('doctor', { lock: true }, async (e) => {
+        const checks: Array<{ check: string; ok: boolean; detail: string }> = [];
+        const state = await e.readState().then(
+          (s) => {
+            checks.push({ check: 'state', ok: true, detail: `${e.rel(e.paths.stateFile)} is valid` });
+            return s;
+          },
+          (err: Error) => {
+            checks.push({ check: 'state', ok: false, detail: err.message });
+            return null;
+          },
+        );
+        checks.push({ check: 'interrupted operation', ok: true, detail: e.recovery && e.recovery.operation ? `${e.recovery.operation}: ${e.recovery.detail}` : 'none' });
+        if (state?.branchRef) {
+          const tip = await e.deps.git.readRef(e.repo.root, state.branchRef);
+          checks.push({ check: 'run branch', ok: !!tip, detail: tip ? `${state.branchRef} at ${tip.slice(0, 12)}` : `${state.branchRef} is missing` });
+        }
+        if (state?.worktree) {
+          const registered = (await e.deps.git.listWorktrees(e.repo.root)).includes(state.worktree);
+          checks.push({ check: 'run worktree', ok: true, detail: registered ? state.worktree : 'not provisioned yet (the next edit or restore creates it)' });
+        }
+        const ledger = await e.ledger.verify();
+        checks.push({ check: 'ledger', ok: ledger.ok, detail: ledger.ok ? `${ledger.entries} entries, chain intact` : `entry #${ledger.broken!.seq}: ${ledger.broken!.problem}` });
+        const cps = await e.checkpoints.list();
+        checks.push({ check: 'checkpoints', ok: true, detail: `${cps.length} (${cps.filter((c) => c.verified).length} verified)` });
+        return { checks, recovery: e.recovery };
+      }, (r) => {
+        if (inv.global.json) inv.out.json({ ok: r.checks.every((c) => c.ok), ...r });
+        else for (const c of r.checks) inv.out.line(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check}: ${c.detail}`);
+        if (!r.checks.every((c) => c.ok)) inv.exitWith(1);
+      }),
+    );
+
+  program
     .command('run')
     .description('the autonomous cycle: plan → for each step edit → test → checkpoint')
     .argument('[objective]')

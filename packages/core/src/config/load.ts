@@ -57,7 +57,7 @@ const SETTING_SCHEMAS = {
 
 // Load JS/TS config with jiti (works on every supported Node, no temp files).
 const jitiLoader: Loader = async (filepath) => {
-  const jiti = createJiti(import.meta.url, { moduleCache: false, interopDefault: true });
+  const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: true });
   const mod = await jiti.import<unknown>(filepath, { default: true });
   return typeof mod === 'function' ? await (mod as () => unknown)() : mod;
 };

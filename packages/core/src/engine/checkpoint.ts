@@ -4,6 +4,7 @@ import type { ChangeSet } from '../domain/change.js';
 import type { CheckpointMetadata, SessionState } from '../domain/state.js';
 import { InputError } from '../errors/index.js';
 import { requireRun, type Engine } from './context.js';
+import { faultPoint } from './fault.js';
 import { approvalsNeeded, awaitingApproval, blockWith, engineConfigDecisions, secretDecisions } from './guard.js';
 import { runCtx } from './edit.js';
 
@@ -65,9 +66,11 @@ export async function checkpoint(engine: Engine, options: CheckpointOptions = {}
   const verified = testsState === 'passed' && approvalsState !== 'missing';
   const message = options.message?.trim() || `Step ${id}: ${planStep?.title ?? 'checkpoint'}`;
 
-  state.pending = { kind: 'checkpoint', startedAt: new Date().toISOString(), pid: process.pid, data: { step: id, tree: snap.tree } };
+  state.pending = { kind: 'checkpoint', startedAt: new Date().toISOString(), pid: process.pid, data: { step: id, tree: snap.tree, startCommit: step.startCommit } };
   await engine.state.write(state);
+  faultPoint('checkpoint:after-pending');
   const commit = await git.commitTree(root, { tree: snap.tree, parents: [step.startCommit], message: `${message}\n\nCEE run ${state.runId}, step ${id}` });
+  faultPoint('checkpoint:after-commit');
   let next: SessionState | null = null;
   const meta = await engine.checkpoints.create((tag) => {
     const after: SessionState = structuredClone(state);
@@ -94,8 +97,10 @@ export async function checkpoint(engine: Engine, options: CheckpointOptions = {}
       state: JSON.parse(engine.redact(JSON.stringify(after))) as SessionState,
     };
   });
+  faultPoint('checkpoint:after-tag');
   // The tag makes the commit reachable; now move the run branch (compare-and-swap on the step's start).
   await git.updateRef(root, state.branchRef, commit, step.startCommit);
+  faultPoint('checkpoint:after-branch');
   await engine.state.write(next!);
   await writeReadableCopy(engine, meta);
   await engine.ledger.append('checkpoint', `${meta.tag} on step ${id} (${verified ? 'verified' : 'not verified'}): ${meta.message}`, {

@@ -10,6 +10,7 @@ import { appendJsonl, type FailureRecord, type MetricsRecord } from '../state/js
 import { Ledger } from '../state/ledger.js';
 import { acquireLock, type RepoLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
+import { recoverInterrupted, type RecoveryReport } from './recover.js';
 
 /** What a hook runner must offer the engine (the hook bus in ./hooks implements it). */
 export interface HookRunner {
@@ -61,6 +62,8 @@ export class Engine {
   readonly startedAt = Date.now();
   guardrailEventCount = 0;
   tokensUsed = 0;
+  /** What the start of this command recovered from a crashed earlier one. */
+  recovery: RecoveryReport | null = null;
 
   private constructor(
     readonly deps: EngineDeps,
@@ -101,6 +104,7 @@ export class Engine {
         );
       }
     }
+    if (engine.lock) engine.recovery = await recoverInterrupted(engine);
     if (options.hooks && deps.hooks) engine.hooks = await deps.hooks(engine);
     return engine;
   }

@@ -5,6 +5,7 @@ import type { SessionState, StepState } from '../domain/state.js';
 import { GuardrailError, InputError } from '../errors/index.js';
 import { decisionCode } from '../domain/decision.js';
 import { requireRun, type Engine } from './context.js';
+import { faultPoint } from './fault.js';
 import { approvalsNeeded, awaitingApproval, blockWith, engineConfigDecisions, maxTier, secretDecisions } from './guard.js';
 
 export interface EditOptions {
@@ -118,10 +119,13 @@ export async function edit(engine: Engine, options: EditOptions): Promise<EditRe
     engine.reporter.warn(`step ${state.currentStep}'s unchecked change is discarded: step ${step.id} starts from ${startCommit.slice(0, 12)}`);
   }
   engine.reporter.progress(`applying the change in the run worktree (${change.files.length} file(s))`);
-  state.pending = { kind: 'edit', startedAt: new Date().toISOString(), pid: process.pid, data: { step: step.id, tree: newTree } };
+  state.pending = { kind: 'edit', startedAt: new Date().toISOString(), pid: process.pid, data: { step: step.id, tree: newTree, startCommit } };
   await engine.state.write(state);
+  faultPoint('edit:after-pending');
   await git.provisionWorktree(root, wt, startCommit);
+  faultPoint('edit:after-provision');
   await git.checkoutTree(wt, baseTree, newTree);
+  faultPoint('edit:after-checkout');
 
   // 6. The worktree's real change must be exactly what was evaluated.
   const real = await git.snapshotWorktree(wt, { maxUntrackedBytes: engine.config.guardrails.maxUntrackedFileBytes, baseTree });

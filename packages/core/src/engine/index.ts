@@ -10,3 +10,5 @@ export * from './restore.js';
 export * from './merge.js';
 export * from './status.js';
 export * from './reports.js';
+export * from './recover.js';
+export * from './fault.js';

@@ -1,5 +1,6 @@
 import { GuardrailError, InputError } from '../errors/index.js';
 import { requireRun, type Engine } from './context.js';
+import { faultPoint } from './fault.js';
 import { snapshotUserTree } from './restore.js';
 
 export interface MergeOptions {
@@ -49,16 +50,20 @@ export async function merge(engine: Engine, options: MergeOptions = {}): Promise
   if (!engine.repo.branch) throw new InputError('DETACHED_HEAD', 'Cannot merge into a detached HEAD: check out the branch to merge into first.');
   const mode = options.mode ?? engine.config.run.mergeMode;
   const before = await snapshotUserTree(engine, state, `merge of run ${state.runId}`);
-  state.pending = { kind: 'merge', startedAt: new Date().toISOString(), pid: process.pid, data: { tag: meta.tag, before: before.tag } };
+  faultPoint('merge:after-snapshot');
+  state.pending = { kind: 'merge', startedAt: new Date().toISOString(), pid: process.pid, data: { tag: meta.tag, before: before.tag, beforeTree: before.tree, head: engine.repo.head, target: meta.commit } };
   await engine.state.write(state);
+  faultPoint('merge:after-pending');
   engine.reporter.progress(`merging ${meta.tag} into ${engine.repo.branch} (${mode === 'ff' ? 'fast-forward' : 'merge commit'})`);
   const merged = await git.mergeIntoCurrent(root, meta.commit, mode, `Merge CEE run ${state.runId}: ${state.plan?.objective ?? ''}`.trim());
+  faultPoint('merge:after-merge');
   // Archive: keep the run reachable under refs/cee/archive, drop the branch if configured.
   const archivedAs = `refs/cee/archive/${state.runId}`;
   await git.updateRef(root, archivedAs, meta.commit);
   const keep = engine.config.run.keepBranchAfterMerge;
   if (!keep) await git.deleteRef(root, state.branchRef);
   await pruneArchives(engine);
+  faultPoint('merge:after-archive');
   state.phase = 'MERGED';
   state.pending = null;
   await engine.state.write(state);

@@ -3,6 +3,7 @@ import { InputError } from '../errors/index.js';
 import { writeAtomic } from '../state/atomic.js';
 import { renderPlanMarkdown } from '../domain/plan.js';
 import type { Engine } from './context.js';
+import { faultPoint } from './fault.js';
 import { writeReadableCopy } from './checkpoint.js';
 import { runCtx } from './edit.js';
 
@@ -145,6 +146,7 @@ export async function restore(engine: Engine, options: RestoreOptions): Promise<
   const currentTip = current.branchRef ? await git.readRef(root, current.branchRef) : null;
   const undoTree = snap?.tree ?? (currentTip ? await git.treeOf(root, currentTip) : meta.tree);
   await saveUndo(engine, current, undoTree, currentTip);
+  faultPoint('restore:after-undo');
 
   const wt = engine.paths.worktree;
   const next: SessionState = options.codeOnly ? structuredClone(current) : { ...restoredState, worktree: wt };
@@ -152,9 +154,12 @@ export async function restore(engine: Engine, options: RestoreOptions): Promise<
   if (!options.stateOnly) {
     engine.reporter.progress(`restoring ${meta.tag} into the run worktree`);
     next.pending = { kind: 'restore', startedAt: new Date().toISOString(), pid: process.pid, data: { tag: meta.tag } };
-    await engine.state.write(current.runId ? { ...current, pending: next.pending } : current);
+    await engine.state.write({ ...current, pending: next.pending });
+    faultPoint('restore:after-pending');
     await git.provisionWorktree(root, wt, meta.commit);
+    faultPoint('restore:after-provision');
     if (meta.kind === 'step' || meta.kind === 'snapshot') await git.updateRef(root, branchRef, meta.commit);
+    faultPoint('restore:after-branch');
     next.worktree = wt;
     next.branchRef = branchRef;
     next.pending = null;

@@ -1,0 +1,41 @@
+import type { GuardrailsConfig, TierResult } from '@cgce/core';
+import { createTierClassifier, type TierClassifierOptions } from './classifier.js';
+import { DEFAULT_APPROVAL_TIERS } from './labels.js';
+import { changeSetBetween, memoryContents } from './memory.js';
+
+/**
+ * Classify the change between two in-memory snapshots: the one-call form of the classifier, for previews
+ * (what tier would this edit get?) and tests.
+ */
+export async function classifySnapshots(
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+  options: {
+    approvalTiers?: Partial<Record<'low' | 'medium' | 'high', string[]>>;
+    renames?: Readonly<Record<string, string>>;
+    classifier?: TierClassifierOptions;
+  } = {},
+): Promise<TierResult> {
+  const config = guardrailsWithTiers(options.approvalTiers);
+  const change = changeSetBetween(before, after, options.renames ? { renames: options.renames } : {});
+  return createTierClassifier(options.classifier).classify(change, memoryContents(before, after), config);
+}
+
+/** A complete guardrails config (the seed's values) with the given approval tiers. */
+export function guardrailsWithTiers(tiers?: Partial<Record<'low' | 'medium' | 'high', string[]>>): GuardrailsConfig {
+  return {
+    denyPaths: ['infra/', '.github/', 'migrations/', 'secrets/'],
+    allowExtensions: ['.js', '.py', '.ts', '.java', '.md', '.json'],
+    maxFilesPerStep: 12,
+    maxTotalAddedLoc: 400,
+    requirePlan: true,
+    approvalTiers: {
+      low: tiers?.low ?? [...DEFAULT_APPROVAL_TIERS.low],
+      medium: tiers?.medium ?? [...DEFAULT_APPROVAL_TIERS.medium],
+      high: tiers?.high ?? [...DEFAULT_APPROVAL_TIERS.high],
+    },
+    approval: { requireApproval: ['high'], approvers: {} },
+    maxUntrackedFileBytes: 5 * 1024 * 1024,
+    secrets: { engine: 'builtin', configFiles: [], allowPaths: [] },
+  };
+}
