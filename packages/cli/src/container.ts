@@ -10,7 +10,7 @@ import {
   type SecretScanner,
 } from '@cgce/core';
 import { createGitAdapter } from '@cgce/git-adapter';
-import { createPolicyEngine, createSecretScanner, createTierClassifier } from '@cgce/guardrails';
+import { createLazyTierClassifier, createPolicyEngine, createSecretScanner } from '@cgce/guardrails';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { container, type DependencyContainer } from 'tsyringe';
@@ -26,7 +26,7 @@ export function createRootContainer(): DependencyContainer {
   root.register(GitPortToken, { useValue: createGitAdapter() });
   root.register(PolicyEngineToken, { useValue: createPolicyEngine() });
   root.register(SecretScannerToken, { useFactory: () => createSecretScanner() });
-  root.register(TierClassifierToken, { useValue: createTierClassifier() });
+  root.register(TierClassifierToken, { useValue: createLazyTierClassifier() });
   return root;
 }
 

@@ -1,1 +1,86 @@
-export {};
+import type { ApplyResult, GitPort } from '@cgce/core';
+import { type ApplyOptions, applyPatchToTree, patchFiles } from './apply.js';
+import { diffTrees } from './diff.js';
+import { commitTree, readBlob, readFileAt, writeBlob } from './objects.js';
+import { deleteRef, emptyTree, listRefs, readRef, resolveCommit, treeOf, updateRef } from './refs.js';
+import { fetch, open, push } from './repo.js';
+import { createRunner, type GitAdapterOptions, type GitRunner } from './runner.js';
+import { indexTree, snapshotUserTree, snapshotWorktree } from './snapshots.js';
+import { createTag, listTags, readTag } from './tags.js';
+import {
+  changedPaths,
+  checkoutTree,
+  isDirty,
+  listWorktrees,
+  mergeIntoCurrent,
+  provisionWorktree,
+  removeWorktree,
+  resetWorktree,
+  restoreUserTree,
+} from './worktrees.js';
+
+export type { ApplyOptions } from './apply.js';
+export { applyError, parseApplyNumstat } from './apply.js';
+export { parsePatchSections, parseRawNumstat } from './diff.js';
+export { CEE_IDENTITY, type Identity } from './identity.js';
+export { createRunner, GitCommandError, type GitAdapterOptions, type GitRunner, SAFETY_CONFIG, gitEnv } from './runner.js';
+export { parseTagRecords } from './tags.js';
+
+/** The GitPort, plus the adapter's optional extras (the 4th parameter of applyPatchToTree). */
+export interface GitAdapter extends GitPort {
+  applyPatchToTree(root: string, baseTree: string, patch: Uint8Array, options?: ApplyOptions): Promise<ApplyResult>;
+  /** The runner every call goes through (for tests and tools that need one more plumbing call). */
+  readonly runner: GitRunner;
+}
+
+/**
+ * Create the git adapter: the only code in CEE that runs git. Every call runs with hooks disabled, no
+ * fsmonitor, NTFS/HFS path protections, no signing, no prompts, `LC_ALL=C`, and without inherited
+ * `GIT_DIR`/`GIT_WORK_TREE`/`GIT_INDEX_FILE` (see README.md).
+ */
+export function createGitAdapter(options: GitAdapterOptions = {}): GitAdapter {
+  const run = createRunner(options);
+  return {
+    runner: run,
+    open: (cwd) => open(run, cwd),
+    resolveCommit: (root, rev) => resolveCommit(run, root, rev),
+    treeOf: (root, commitish) => treeOf(run, root, commitish),
+    emptyTree: (root) => emptyTree(run, root),
+
+    readRef: (root, ref) => readRef(run, root, ref),
+    updateRef: (root, ref, oid, expectedOld) => updateRef(run, root, ref, oid, expectedOld),
+    deleteRef: (root, ref) => deleteRef(run, root, ref),
+    listRefs: (root, prefix) => listRefs(run, root, prefix),
+
+    writeBlob: (root, data) => writeBlob(run, root, data),
+    readBlob: (root, oid) => readBlob(run, root, oid),
+    readFileAt: (root, treeish, path) => readFileAt(run, root, treeish, path),
+    commitTree: (root, spec) => commitTree(run, root, spec),
+
+    createTag: (root, name, commit, message) => createTag(run, root, name, commit, message),
+    readTag: (root, name) => readTag(run, root, name),
+    listTags: (root, pattern) => listTags(run, root, pattern),
+
+    provisionWorktree: (root, path, commit) => provisionWorktree(run, root, path, commit),
+    removeWorktree: (root, path) => removeWorktree(run, root, path),
+    listWorktrees: (root) => listWorktrees(run, root),
+
+    applyPatchToTree: (root, baseTree, patch, opts) => applyPatchToTree(run, root, baseTree, patch, opts),
+    patchFiles: (root, patch) => patchFiles(run, root, patch),
+    diffTrees: (root, fromTree, toTree, opts) => diffTrees(run, root, fromTree, toTree, opts),
+
+    checkoutTree: (wt, fromTree, toTree) => checkoutTree(run, wt, fromTree, toTree),
+    resetWorktree: (wt, tree) => resetWorktree(run, wt, tree),
+    snapshotWorktree: (wt, opts) => snapshotWorktree(run, wt, opts),
+    snapshotUserTree: (root, opts) => snapshotUserTree(run, root, opts),
+    indexTree: (root) => indexTree(run, root),
+    isDirty: (wt) => isDirty(run, wt),
+    changedPaths: (wt, baseTree) => changedPaths(run, wt, baseTree),
+
+    mergeIntoCurrent: (root, commit, mode, message) => mergeIntoCurrent(run, root, commit, mode, message),
+    restoreUserTree: (root, tree) => restoreUserTree(run, root, tree),
+
+    push: (root, remote, refspecs) => push(run, root, remote, refspecs),
+    fetch: (root, remote, refspecs) => fetch(run, root, remote, refspecs),
+  };
+}

@@ -115,7 +115,7 @@ export interface GitPort {
    * tree. Throws InputError(`PATCH_MALFORMED`) when git cannot parse it, InputError(`PATCH_DOES_NOT_APPLY`)
    * when it does not apply, with git's own message.
    */
-  applyPatchToTree(root: string, baseTree: string, patch: Uint8Array): Promise<ApplyResult>;
+  applyPatchToTree(root: string, baseTree: string, patch: Uint8Array, options?: { seedIndexFrom?: string }): Promise<ApplyResult>;
   /** `git apply --numstat --summary -z`: how many file patches git itself sees in the patch, and their paths. */
   patchFiles(root: string, patch: Uint8Array): Promise<Array<{ path: string; oldPath?: string }>>;
 
@@ -143,6 +143,8 @@ export interface GitPort {
    * Record the user's working tree as a tree using a temporary index file: the user's index is not touched.
    */
   snapshotUserTree(root: string, options: { maxUntrackedBytes: number }): Promise<SnapshotResult>;
+  /** The tree of the user's index (the staged change), via a temporary copy of the index file. */
+  indexTree(root: string): Promise<string>;
   /** True when the worktree (or the user's tree) has uncommitted changes, untracked files included. */
   isDirty(worktreePath: string): Promise<boolean>;
   /** Changed paths in a worktree relative to its HEAD/index base (porcelain -z), for `status`. */

@@ -1,0 +1,62 @@
+import type { CommitSpec } from '@cgce/core';
+import { InputError } from '@cgce/core';
+import { identityEnv, resolveIdentity } from './identity.js';
+import { GitCommandError, type GitRunner } from './runner.js';
+import { assertArg, isHexOid, isTreePath } from './validate.js';
+
+/** `hash-object -w --stdin`: stores the bytes as they are (no filters, no EOL conversion). */
+export async function writeBlob(run: GitRunner, root: string, data: string | Uint8Array): Promise<string> {
+  const res = await run.exec(root, ['hash-object', '-w', '-t', 'blob', '--stdin'], { input: data });
+  return res.stdout.toString('utf8').trim();
+}
+
+/** `cat-file blob <oid>`: the exact bytes. InputError(`OBJECT_NOT_FOUND`) when there is no such blob. */
+export async function readBlob(run: GitRunner, root: string, oid: string): Promise<Buffer> {
+  assertArg(oid, 'object id');
+  const res = await run.exec(root, ['cat-file', 'blob', oid], { okExitCodes: [0, 128] });
+  if (res.exitCode !== 0) throw new InputError('OBJECT_NOT_FOUND', `no blob ${oid}: ${res.stderr.trim()}`);
+  return res.stdout;
+}
+
+/**
+ * The bytes of `path` in a tree-ish, or null when the path is absent (or not a file). `path` is taken
+ * literally: the tree-ish is resolved to an object id first, so a `:` in the path (or in the tree-ish) is
+ * never misread, and `./`/`../` forms (which git would resolve against the current folder) can never exist
+ * in a tree and give null. InputError(`REV_NOT_FOUND`) when the tree-ish does not resolve.
+ */
+export async function readFileAt(run: GitRunner, root: string, treeish: string, path: string): Promise<Buffer | null> {
+  assertArg(treeish, 'tree-ish');
+  if (!isTreePath(path)) return null;
+  let tree = treeish;
+  if (!isHexOid(treeish)) {
+    const res = await run.exec(root, ['rev-parse', '--verify', '--quiet', `${treeish}^{tree}`], { okExitCodes: [0, 1, 128] });
+    tree = res.stdout.toString('utf8').trim();
+    if (res.exitCode !== 0 || !tree) throw new InputError('REV_NOT_FOUND', `${treeish} does not name a commit or tree`);
+  }
+  const res = await run.exec(root, ['cat-file', 'blob', `${tree}:${path}`], { okExitCodes: [0, 128] });
+  if (res.exitCode === 0) return res.stdout;
+  if (isHexOid(treeish)) {
+    // git's messages do not tell a missing path from a missing tree: ask, only on this (miss) path.
+    const ok = await run.exec(root, ['cat-file', '-e', `${treeish}^{tree}`], { okExitCodes: [0, 1, 128] });
+    if (ok.exitCode !== 0) throw new InputError('REV_NOT_FOUND', `${treeish} does not name a commit or tree`);
+  }
+  return null;
+}
+
+/** `commit-tree` with the repository's identity (or CEE's); the message is stored verbatim. */
+export async function commitTree(run: GitRunner, root: string, spec: CommitSpec): Promise<string> {
+  assertArg(spec.tree, 'tree');
+  const args = ['commit-tree', '--no-gpg-sign', spec.tree];
+  for (const p of spec.parents) args.push('-p', assertArg(p, 'parent'));
+  if (spec.message.includes('\0')) throw new InputError('GIT_BAD_ARGUMENT', 'a commit message cannot contain NUL bytes');
+  const id = await resolveIdentity(run, root);
+  try {
+    const res = await run.exec(root, args, { input: spec.message, env: identityEnv(id) });
+    return res.stdout.toString('utf8').trim();
+  } catch (e) {
+    if (e instanceof GitCommandError && /not a valid|bad|not a tree|not a commit/i.test(e.stderr)) {
+      throw new InputError('REV_NOT_FOUND', `commit-tree: ${e.stderr.trim()}`, { cause: e });
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,286 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { InputError } from '@cgce/core';
+import { identityEnv, resolveIdentity } from './identity.js';
+import { GitCommandError, type GitRunner, splitNul, withTempDir } from './runner.js';
+import { assertArg } from './validate.js';
+
+export interface WorktreeRecord {
+  path: string;
+  head: string | null;
+  bare: boolean;
+  prunable: boolean;
+}
+
+export interface RepoDirs {
+  /** Top of the working tree. */
+  top: string;
+  gitDir: string;
+  commonDir: string;
+  /** True for the repository's main working tree (git dir = common dir). */
+  isMain: boolean;
+}
+
+/** `rev-parse --show-toplevel --absolute-git-dir --git-common-dir` (absolute), in one call. */
+export async function repoDirs(run: GitRunner, cwd: string): Promise<RepoDirs> {
+  const out = await run.text(cwd, [
+    'rev-parse',
+    '--path-format=absolute',
+    '--show-toplevel',
+    '--absolute-git-dir',
+    '--git-common-dir',
+  ]);
+  const lines = out.replace(/\n$/, '').split('\n');
+  if (lines.length !== 3) throw new GitCommandError(['rev-parse'], 0, `unexpected rev-parse output: ${JSON.stringify(out)}`);
+  const [top, gitDir, commonDirRaw] = lines as [string, string, string];
+  const commonDir = resolve(cwd, commonDirRaw);
+  return { top, gitDir, commonDir, isMain: samePath(gitDir, commonDir) };
+}
+
+/** Throw unless `worktreePath` is a linked worktree: CEE never resets or snapshots the user's own tree here. */
+export async function linkedWorktree(run: GitRunner, worktreePath: string): Promise<RepoDirs> {
+  let dirs: RepoDirs;
+  try {
+    dirs = await repoDirs(run, worktreePath);
+  } catch (e) {
+    throw new InputError('NOT_A_WORKTREE', `${worktreePath} is not a git worktree`, { cause: e });
+  }
+  if (dirs.isMain) {
+    throw new InputError('WORKTREE_IS_MAIN', `${worktreePath} is the repository's main working tree, not a CEE worktree`);
+  }
+  return dirs;
+}
+
+export function samePath(a: string, b: string): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(p: string): string {
+  const abs = resolve(p);
+  try {
+    return realpathSync.native(abs);
+  } catch {
+    return abs;
+  }
+}
+
+/** `worktree list --porcelain -z`, parsed. The main worktree comes first. */
+export async function worktreeRecords(run: GitRunner, root: string): Promise<WorktreeRecord[]> {
+  const res = await run.exec(root, ['worktree', 'list', '--porcelain', '-z']);
+  const records: WorktreeRecord[] = [];
+  let cur: WorktreeRecord | null = null;
+  for (const field of res.stdout.toString('utf8').split('\0')) {
+    if (field === '') {
+      cur = null;
+      continue;
+    }
+    if (field.startsWith('worktree ')) {
+      cur = { path: field.slice('worktree '.length), head: null, bare: false, prunable: false };
+      records.push(cur);
+    } else if (cur && field.startsWith('HEAD ')) cur.head = field.slice(5);
+    else if (cur && field === 'bare') cur.bare = true;
+    else if (cur && (field === 'prunable' || field.startsWith('prunable '))) cur.prunable = true;
+  }
+  return records;
+}
+
+export async function listWorktrees(run: GitRunner, root: string): Promise<string[]> {
+  return (await worktreeRecords(run, root)).map((r) => r.path);
+}
+
+/**
+ * Make `path` a detached worktree at `commit`. A registered worktree is reused (`reset --hard` +
+ * `clean -fd`: only what differs is rewritten, ignored files such as node_modules stay); otherwise
+ * `worktree add --detach`.
+ */
+export async function provisionWorktree(run: GitRunner, root: string, path: string, commit: string): Promise<void> {
+  assertArg(commit, 'commit');
+  const abs = resolve(root, path);
+  const records = await worktreeRecords(run, root);
+  const idx = records.findIndex((r) => samePath(r.path, abs));
+  if (idx === 0) throw new InputError('WORKTREE_IS_MAIN', `${abs} is the repository's main working tree`);
+  const rec = idx > 0 ? records[idx] : undefined;
+  if (rec && existsSync(join(abs, '.git'))) {
+    await run.exec(abs, ['reset', '-q', '--hard', '--no-recurse-submodules', commit]);
+    await run.exec(abs, ['clean', '-fdq']);
+    return;
+  }
+  if (rec) await run.exec(root, ['worktree', 'prune']);
+  await mkdir(dirname(abs), { recursive: true });
+  try {
+    await run.exec(root, ['worktree', 'add', '--detach', '-q', abs, commit]);
+  } catch (e) {
+    if (e instanceof GitCommandError && /already exists/.test(e.stderr)) {
+      throw new InputError('WORKTREE_PATH_EXISTS', `${abs} exists and is not a worktree of this repository`, { cause: e });
+    }
+    if (e instanceof GitCommandError && /invalid reference|not a commit|unknown revision/i.test(e.stderr)) {
+      throw new InputError('REV_NOT_FOUND', `${commit} does not name a commit`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** Remove a worktree (files and administrative data). Unknown paths only trigger a prune; nothing else is deleted. */
+export async function removeWorktree(run: GitRunner, root: string, path: string): Promise<void> {
+  const abs = resolve(root, path);
+  const records = await worktreeRecords(run, root);
+  const idx = records.findIndex((r) => samePath(r.path, abs));
+  if (idx === 0) throw new InputError('WORKTREE_IS_MAIN', `${abs} is the repository's main working tree`);
+  if (idx > 0 && existsSync(abs)) {
+    await run.exec(root, ['worktree', 'remove', '--force', '--force', abs]);
+  }
+  await run.exec(root, ['worktree', 'prune']);
+}
+
+/**
+ * `read-tree -m -u from to` in the worktree: a two-tree merge that rewrites only the files that differ and
+ * fails, changing nothing, when one of them is dirty (InputError(`WORKTREE_DIRTY`)).
+ */
+export async function checkoutTree(run: GitRunner, worktreePath: string, fromTree: string, toTree: string): Promise<void> {
+  assertArg(fromTree, 'tree');
+  assertArg(toTree, 'tree');
+  const { top } = await linkedWorktree(run, worktreePath);
+  const args = ['read-tree', '-m', '-u', fromTree, toTree];
+  try {
+    await run.exec(top, args);
+  } catch (e) {
+    if (!(e instanceof GitCommandError)) throw e;
+    if (/not uptodate/.test(e.stderr)) {
+      // Stale stat data makes unchanged files look dirty: refresh the worktree's own index, try once more.
+      await run.exec(top, ['update-index', '-q', '--refresh'], { okExitCodes: [0, 1] });
+      try {
+        await run.exec(top, args);
+        return;
+      } catch (e2) {
+        throw mapCheckoutError(e2, worktreePath);
+      }
+    }
+    throw mapCheckoutError(e, worktreePath);
+  }
+}
+
+/**
+ * Compute the merge in memory first (`merge-tree --write-tree`, git ≥ 2.38): a conflict is reported before
+ * anything in the user's repository is written, so their index stays byte-identical. Older gits skip this
+ * and rely on `merge --abort`.
+ */
+async function precheckMerge(run: GitRunner, top: string, commit: string): Promise<void> {
+  const head = await run.exec(top, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [0, 1, 128] });
+  if (head.exitCode !== 0) return;
+  const res = await run.exec(top, ['merge-tree', '--write-tree', '--no-messages', '--name-only', 'HEAD', commit], {
+    okExitCodes: [0, 1, 128, 129],
+  });
+  if (res.exitCode === 1 && res.stdout.length > 0) {
+    const lines = res.stdout.toString('utf8').split('\n').slice(1).filter(Boolean);
+    throw new InputError('MERGE_CONFLICT', `merging ${commit} conflicts in: ${lines.join(', ')}; nothing was changed`, {
+      details: { paths: lines },
+    });
+  }
+}
+
+function mapCheckoutError(e: unknown, wt: string): unknown {
+  if (e instanceof GitCommandError && /not uptodate|would be overwritten|would be lost|untracked working tree/i.test(e.stderr)) {
+    return new InputError('WORKTREE_DIRTY', `cannot update ${wt}: ${e.stderr.trim()}`, { cause: e });
+  }
+  return e;
+}
+
+/** Index and files to exactly `tree` (HEAD unchanged), then untracked files removed (ignored files kept). */
+async function hardResetToTree(run: GitRunner, top: string, tree: string): Promise<void> {
+  try {
+    await run.exec(top, ['read-tree', '-u', '--reset', tree]);
+  } catch (e) {
+    // Newer gits refuse to overwrite untracked files even with --reset: remove them first, then retry.
+    if (!(e instanceof GitCommandError) || !/untracked|would be overwritten/i.test(e.stderr)) throw e;
+    await run.exec(top, ['clean', '-fdq']);
+    await run.exec(top, ['read-tree', '-u', '--reset', tree]);
+  }
+  await run.exec(top, ['clean', '-fdq']);
+}
+
+export async function resetWorktree(run: GitRunner, worktreePath: string, tree: string): Promise<void> {
+  assertArg(tree, 'tree');
+  const { top } = await linkedWorktree(run, worktreePath);
+  await hardResetToTree(run, top, tree);
+}
+
+/** The user's tree and index become `tree`; HEAD stays (restore --workdir). */
+export async function restoreUserTree(run: GitRunner, root: string, tree: string): Promise<void> {
+  assertArg(tree, 'tree');
+  const { top } = await repoDirs(run, root);
+  await hardResetToTree(run, top, tree);
+}
+
+/** `status --porcelain=v1 -z`: anything staged, modified or untracked (not ignored). Never writes the index. */
+export async function isDirty(run: GitRunner, worktreePath: string): Promise<boolean> {
+  const res = await run.exec(worktreePath, ['status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignore-submodules=none']);
+  return res.stdout.length > 0;
+}
+
+/**
+ * Paths whose content or mode differs between the working tree and `baseTree`, untracked (not ignored)
+ * files included, sorted. `diff-index` needs fresh stat data: a CEE worktree refreshes its own index; the
+ * main working tree is refreshed in a temporary copy of its index, so the user's index is never written.
+ */
+export async function changedPaths(run: GitRunner, worktreePath: string, baseTree: string): Promise<string[]> {
+  assertArg(baseTree, 'tree');
+  const dirs = await repoDirs(run, worktreePath);
+  const collect = async (env: Record<string, string>) => {
+    await run.exec(dirs.top, ['update-index', '-q', '--refresh', '--ignore-submodules'], { env, okExitCodes: [0, 1] });
+    const [diff, others] = await Promise.all([
+      run.exec(dirs.top, ['diff-index', '-z', '--name-only', '--no-renames', baseTree, '--'], { env }),
+      run.exec(dirs.top, ['ls-files', '-z', '--others', '--exclude-standard'], { env }),
+    ]);
+    return [...new Set([...splitNul(diff.stdout), ...splitNul(others.stdout)])].sort();
+  };
+  if (!dirs.isMain) return collect({});
+  return withTempDir(async (dir) => {
+    const tmpIndex = join(dir, 'index');
+    const real = join(dirs.gitDir, 'index');
+    if (existsSync(real)) await copyFile(real, tmpIndex);
+    return collect({ GIT_INDEX_FILE: tmpIndex });
+  });
+}
+
+/**
+ * Bring `commit` into the user's current branch: `merge --ff-only` or `merge --no-ff -m message`. Hooks
+ * off, no editor, no autostash. A conflict is aborted (`merge --abort`) and reported as
+ * InputError(`MERGE_CONFLICT`); a branch that cannot fast-forward as `MERGE_NOT_FAST_FORWARD`; local changes
+ * in the way as `MERGE_BLOCKED`. In every failure the user's tree is left as it was.
+ */
+export async function mergeIntoCurrent(
+  run: GitRunner,
+  root: string,
+  commit: string,
+  mode: 'ff' | 'merge',
+  message: string,
+): Promise<{ commit: string }> {
+  assertArg(commit, 'commit');
+  const { top } = await repoDirs(run, root);
+  const env = identityEnv(await resolveIdentity(run, top));
+  const common = ['--no-verify', '--no-edit', '--no-autostash', '--no-squash', '--no-signoff', '--no-stat', '-q'];
+  const args =
+    mode === 'ff'
+      ? ['merge', '--ff-only', ...common, commit]
+      : ['merge', '--no-ff', '--no-log', '--cleanup=verbatim', ...common, '-m', message, commit];
+  if (mode === 'merge') await precheckMerge(run, top, commit);
+  const res = await run.exec(top, args, { env, okExitCodes: [0, 1, 2, 128] });
+  if (res.exitCode !== 0) {
+    const inMerge = await run.exec(top, ['rev-parse', '-q', '--verify', 'MERGE_HEAD'], { okExitCodes: [0, 1, 128] });
+    if (inMerge.exitCode === 0) {
+      await run.exec(top, ['merge', '--abort'], { env, okExitCodes: [0, 1, 128] });
+      throw new InputError('MERGE_CONFLICT', `merging ${commit} conflicts; the merge was aborted. ${res.stdout.toString('utf8').trim()}`.trim());
+    }
+    const msg = `${res.stderr}\n${res.stdout.toString('utf8')}`.trim();
+    if (/Not possible to fast-forward|not possible to fast-forward/i.test(msg)) {
+      throw new InputError('MERGE_NOT_FAST_FORWARD', `the current branch cannot be fast-forwarded to ${commit}`);
+    }
+    if (/would be overwritten|commit your changes or stash|not uptodate|untracked working tree files/i.test(msg)) {
+      throw new InputError('MERGE_BLOCKED', `local changes would be overwritten by the merge: ${msg}`);
+    }
+    throw new GitCommandError(args, res.exitCode, msg);
+  }
+  const head = await run.text(top, ['rev-parse', '--verify', 'HEAD']);
+  return { commit: head.trim() };
+}
