@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cee, cleanup, git, makeRepo, newFileDiff, userTreeFingerprint, writePlan } from './harness.js';
@@ -56,6 +56,7 @@ describe('bad input: clear error, documented exit code, nothing changed', () => 
 
   it('invalid guardrails → exit 2 naming the file and the field, for every command that loads config', async () => {
     const file = path.join(repo, 'codex_engine/tools/guardrails.json');
+    mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify({ maxFilesPerStep: -1, denyPaths: 'infra/' }));
     for (const args of [['status'], ['checkpoints'], ['plan', '--from', writePlan(repo)]]) {
       const r = await cee(args, { cwd: repo });

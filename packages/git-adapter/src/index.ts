@@ -5,7 +5,7 @@ import { commitTree, readBlob, readFileAt, writeBlob } from './objects.js';
 import { deleteRef, emptyTree, listRefs, readRef, resolveCommit, treeOf, updateRef } from './refs.js';
 import { fetch, open, push } from './repo.js';
 import { createRunner, type GitAdapterOptions, type GitRunner } from './runner.js';
-import { indexTree, snapshotUserTree, snapshotWorktree } from './snapshots.js';
+import { indexTree, listFiles, snapshotUserTree, snapshotWorktree } from './snapshots.js';
 import { createTag, listTags, readTag } from './tags.js';
 import {
   changedPaths,
@@ -74,6 +74,7 @@ export function createGitAdapter(options: GitAdapterOptions = {}): GitAdapter {
     snapshotWorktree: (wt, opts) => snapshotWorktree(run, wt, opts),
     snapshotUserTree: (root, opts) => snapshotUserTree(run, root, opts),
     indexTree: (root) => indexTree(run, root),
+    listFiles: (root) => listFiles(run, root),
     isDirty: (wt) => isDirty(run, wt),
     changedPaths: (wt, baseTree) => changedPaths(run, wt, baseTree),
 

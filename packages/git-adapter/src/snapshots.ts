@@ -80,3 +80,10 @@ export async function indexTree(run: GitRunner, root: string): Promise<string> {
     return tree.trim();
   });
 }
+
+/** Tracked and untracked-but-not-ignored files of the working tree (what a scan of "the repository" means). */
+export async function listFiles(run: GitRunner, root: string): Promise<string[]> {
+  const dirs = await repoDirs(run, root);
+  const res = await run.exec(dirs.top, ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--deduplicate']);
+  return splitNul(res.stdout);
+}

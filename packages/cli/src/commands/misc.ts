@@ -31,16 +31,18 @@ export function registerMiscCommands(program: Command, inv: Invocation): void {
               return e.scanner.scanText(text, f.path).map((x) => ({ ...x, line: f.addedLines![x.line - 1]?.line ?? x.line }));
             });
           } else {
-            const targets = (paths.length ? paths : [e.repo.root]).map((p) => path.resolve(inv.global.cwd, p));
-            const r = await scanFiles(targets, e.repo.root, e.scanner);
+            // No paths: the repository's files as git sees them (ignored files and .git left out).
+            const targets = paths.length ? paths.map((p) => path.resolve(inv.global.cwd, p)) : await e.deps.git.listFiles(e.repo.root);
+            const r = scanFiles(targets, e.repo.root, e.scanner);
             findings = r.findings;
-            files = r.files;
-            bytes = r.bytes;
+            files = r.summary.files;
+            bytes = r.summary.bytes;
           }
           return { findings, files, bytes };
         },
         (r) => {
           if (inv.global.json) inv.out.json({ ok: r.findings.length === 0, files: r.files, bytes: r.bytes, findings: r.findings });
+          // (ok mirrors the exit code: 3 when a secret was found)
           else {
             for (const f of r.findings) inv.out.line(`${f.file}:${f.line}:${f.column}: ${f.description} (${f.ruleId}) ${f.redacted}`);
             inv.out.line(`${r.files} file(s), ${(r.bytes / 1e6).toFixed(1)} MB scanned: ${r.findings.length ? `${r.findings.length} secret(s) found` : 'no secrets found'}`);
@@ -56,7 +58,7 @@ export function registerMiscCommands(program: Command, inv: Invocation): void {
     .description("check the ledger's hash chain (exit 1 naming the first broken entry)")
     .action(() =>
       inv.withEngine('audit verify', { lock: false }, (e) => e.ledger.verify().then((r) => ({ ...r, file: e.rel(e.ledger.file) })), (r) => {
-        if (inv.global.json) inv.out.json({ ok: r.ok, ...r });
+        if (inv.global.json) inv.out.json(r);
         else if (r.ok) inv.out.line(`${r.file}: ${r.entries} entr${r.entries === 1 ? 'y' : 'ies'}, hash chain intact`);
         else inv.out.error(`${r.file}: entry #${r.broken!.seq} (line ${r.broken!.line}) is broken: ${r.broken!.problem}`);
         if (!r.ok) inv.exitWith(1);

@@ -143,6 +143,8 @@ export interface GitPort {
    * Record the user's working tree as a tree using a temporary index file: the user's index is not touched.
    */
   snapshotUserTree(root: string, options: { maxUntrackedBytes: number }): Promise<SnapshotResult>;
+  /** Tracked and untracked-but-not-ignored files of a working tree, repository-relative. */
+  listFiles(root: string): Promise<string[]>;
   /** The tree of the user's index (the staged change), via a temporary copy of the index file. */
   indexTree(root: string): Promise<string>;
   /** True when the worktree (or the user's tree) has uncommitted changes, untracked files included. */
