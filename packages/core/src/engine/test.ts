@@ -1,4 +1,4 @@
-import type { TestResult } from '../domain/state.js';
+import type { SessionState, TestResult } from '../domain/state.js';
 import { InputError, StepFailedError } from '../errors/index.js';
 import { runValidation } from '../validation/run.js';
 import { requireRun, type Engine } from './context.js';
@@ -18,7 +18,7 @@ export async function test(engine: Engine, options: TestOptions = {}): Promise<{
   requireRun(state);
   const id = state.currentStep ?? 1;
   const step = state.steps[String(id)];
-  if (!step || !['applied', 'approved', 'tested', 'failed'].includes(step.status) || !state.worktree) {
+  if (!step || !['applied', 'approved', 'tested'].includes(step.status) || !state.worktree) {
     if (step?.status === 'awaiting_approval') throw awaitingApproval(id, step.tier ?? 'high', step.tierReasons, approvalsNeeded(engine, step.tier ?? 'high'), 0);
     throw new InputError('NOTHING_TO_TEST', `Step ${id} has no applied change to test: run \`cee edit --step ${id} --patch <file>\` first.`);
   }
@@ -54,6 +54,8 @@ export async function test(engine: Engine, options: TestOptions = {}): Promise<{
   });
   await engine.hooks.run('post-validation', { ...base, tests: { passed: result.passed, failed: result.failed } }, `step:${id}`);
   if (!result.ok) {
+    const kept = await recoverFailedStep(engine, state, id);
+    engine.reporter.warn(`step ${id} failed: the run worktree is back at ${kept.recoveredTo}; the failed attempt is kept as ${kept.ref}`);
     const first = errors[0];
     throw new StepFailedError(
       first ? 'EXTENSION_FINDING' : 'TESTS_FAILED',
@@ -64,4 +66,30 @@ export async function test(engine: Engine, options: TestOptions = {}): Promise<{
     );
   }
   return { step: id, result, findings };
+}
+
+/**
+ * A failed step is not left half-done: its attempt is kept reachable under refs/cee/failed/… for inspection,
+ * and the run worktree goes back to where the step started (the run's last checkpoint).
+ */
+async function recoverFailedStep(engine: Engine, state: SessionState, id: number): Promise<{ ref: string; recoveredTo: string }> {
+  const { git } = engine.deps;
+  const root = engine.repo.root;
+  const step = state.steps[String(id)]!;
+  const start = step.startCommit!;
+  const startTree = await git.treeOf(root, start);
+  const snap = await git.snapshotWorktree(state.worktree!, { maxUntrackedBytes: engine.config.guardrails.maxUntrackedFileBytes, baseTree: startTree });
+  const ref = `refs/cee/failed/${state.runId}/step-${id}-attempt-${step.attempts}`;
+  if (snap.tree) {
+    const commit = await git.commitTree(root, { tree: snap.tree, parents: [start], message: `CEE: failed attempt ${step.attempts} of step ${id}` });
+    await git.updateRef(root, ref, commit);
+  }
+  await git.resetWorktree(state.worktree!, startTree);
+  const recoveredTo = state.lastCheckpoint ?? `the run's base ${start.slice(0, 12)}`;
+  await engine.ledger.append('recovery', `Step ${id} failed its validation: worktree recovered to ${recoveredTo}; attempt kept as ${ref}`, {
+    step: id,
+    ref,
+    recoveredTo,
+  });
+  return { ref, recoveredTo };
 }
