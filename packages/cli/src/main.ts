@@ -1,4 +1,4 @@
-import { CeeError, Engine, InternalError, UsageError, isCeeError, type ExitCode } from '@cgce/core';
+import { type CeeError, Engine, InternalError, UsageError, isCeeError, type ExitCode } from '@cgce/core';
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

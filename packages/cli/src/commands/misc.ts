@@ -1,4 +1,4 @@
-import { InputError, UsageError } from '@cgce/core';
+import { InputError, type SecretFinding, UsageError } from '@cgce/core';
 import { scanFiles } from '@cgce/guardrails';
 import type { Command } from 'commander';
 import path from 'node:path';
@@ -16,7 +16,7 @@ export function registerMiscCommands(program: Command, inv: Invocation): void {
         'scan',
         { lock: false },
         async (e) => {
-          let findings;
+          let findings: SecretFinding[];
           let files = 0;
           let bytes = 0;
           if (o.staged) {
@@ -90,7 +90,7 @@ export function registerMiscCommands(program: Command, inv: Invocation): void {
             return null;
           },
         );
-        checks.push({ check: 'interrupted operation', ok: true, detail: e.recovery && e.recovery.operation ? `${e.recovery.operation}: ${e.recovery.detail}` : 'none' });
+        checks.push({ check: 'interrupted operation', ok: true, detail: e.recovery?.operation ? `${e.recovery.operation}: ${e.recovery.detail}` : 'none' });
         if (state?.branchRef) {
           const tip = await e.deps.git.readRef(e.repo.root, state.branchRef);
           checks.push({ check: 'run branch', ok: !!tip, detail: tip ? `${state.branchRef} at ${tip.slice(0, 12)}` : `${state.branchRef} is missing` });

@@ -27,7 +27,7 @@ export async function approve(engine: Engine, options: ApproveOptions): Promise<
   requireRun(state);
   const id = options.step ?? state.currentStep ?? 1;
   const step = state.steps[String(id)];
-  if (!step || step.status !== 'awaiting_approval') {
+  if (step?.status !== 'awaiting_approval') {
     throw new InputError('NOT_AWAITING_APPROVAL', `Step ${id} is not waiting for approval${step ? ` (it is ${step.status})` : ''}.`);
   }
   if (!/^[^\s<>][^<>\n]{0,99}$/.test(options.by)) throw new InputError('BAD_APPROVER', `--by must name a person (1–100 characters, no newlines): got "${options.by}"`);

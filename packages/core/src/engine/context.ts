@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { guardrailSources, loadConfig, type LoadedConfig } from '../config/load.js';
 import type { SessionState } from '../domain/state.js';
-import { CeeError, InputError } from '../errors/index.js';
+import { type CeeError, InputError } from '../errors/index.js';
 import type { CheckpointPort } from '../ports/checkpoint.js';
 import type { GitPort, RepoInfo } from '../ports/git.js';
 import type { PolicyContext, PolicyEngine, SecretScanner, TierClassifier } from '../ports/security.js';

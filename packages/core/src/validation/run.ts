@@ -73,11 +73,11 @@ export async function runValidation(
   for (const [kind, template] of list) {
     const command = template.replaceAll('{files}', files);
     const junitFile = kind === 'tests' && config.junit ? path.resolve(worktree, config.junit) : null;
-    if (junitFile && junitFile.startsWith(worktree + path.sep)) await rm(junitFile, { force: true });
+    if (junitFile?.startsWith(worktree + path.sep)) await rm(junitFile, { force: true });
     const ran = await runShell(command, worktree, config.timeoutSeconds * 1000, onOutput);
     let counts: { passed: number; failed: number } | null = null;
     let source: 'junit' | 'summary' | 'exit-code' = 'exit-code';
-    if (junitFile && junitFile.startsWith(worktree + path.sep)) {
+    if (junitFile?.startsWith(worktree + path.sep)) {
       const xml = await readFile(junitFile, 'utf8').catch(() => null);
       counts = xml ? parseJunit(xml) : null;
       if (counts) source = 'junit';
