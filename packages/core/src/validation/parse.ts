@@ -38,7 +38,6 @@ export function parseJunit(xml: string): Counts | null {
   return total;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 export function parseSummary(output: string): Counts | null {
