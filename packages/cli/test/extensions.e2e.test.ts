@@ -79,6 +79,25 @@ export default (options) => ({
     expect(readFileSync(events, 'utf8')).toContain('post-checkpoint codex-cp-1');
   });
 
+  it('extend --list shows the loaded extensions; extend adds a valid one and refuses a missing one', async () => {
+    const list = await cee(['extend', '--list', '--json'], { cwd: repo });
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.json.extensions).toEqual([
+      expect.objectContaining({ name: 'audit', version: '1.0.0', hooks: expect.arrayContaining(['pre-plan', 'post-checkpoint']) }),
+      expect.objectContaining({ hooks: ['post-plan'] }),
+    ]);
+    const manifest = path.join(repo, 'codex_engine/tools/extension_manifest.json');
+    writeFileSync(path.join(repo, 'codex_engine/tools/extensions/late.mjs'), 'export async function onPreRestore() {}\n');
+    const add = await cee(['extend', './codex_engine/tools/extensions/late.mjs', '--json'], { cwd: repo });
+    expect(add.code, add.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(manifest, 'utf8')).extensions.at(-1)).toMatchObject({ name: './codex_engine/tools/extensions/late.mjs' });
+    const before = readFileSync(manifest, 'utf8');
+    const missing = await cee(['extend', 'jira'], { cwd: repo });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('npm i -D @cgce/extension-jira');
+    expect(readFileSync(manifest, 'utf8')).toBe(before);
+  });
+
   it('an extension path that escapes the repository is refused with exit 2', async () => {
     const manifest = path.join(repo, 'codex_engine/tools/extension_manifest.json');
     const saved = readFileSync(manifest, 'utf8');

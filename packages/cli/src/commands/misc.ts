@@ -1,4 +1,5 @@
-import { InputError, type SecretFinding, UsageError } from '@cgce/core';
+import { InputError, type LoadedPlugin, loadExtensions, type SecretFinding, UsageError, writeAtomic } from '@cgce/core';
+import { readFile } from 'node:fs/promises';
 import { scanFiles } from '@cgce/guardrails';
 import type { Command } from 'commander';
 import path from 'node:path';
@@ -121,17 +122,47 @@ export function registerMiscCommands(program: Command, inv: Invocation): void {
 
   program
     .command('extend')
-    .description('load an extension and record it in the manifest (--list shows what is loaded)')
-    .argument('[module]')
-    .option('--list', 'show the configured extensions and their hooks')
-    .action((module: string | undefined, o: { list?: boolean }) =>
-      inv.withEngine('extend', { lock: false }, async (e) => {
-        if (!o.list && module) throw new InputError('NOT_IMPLEMENTED', 'Adding extensions from the command line comes with the extensions issue: add the entry to codex_engine/tools/extension_manifest.json.');
-        return { extensions: e.config.extensions };
-      }, (r) => {
-        if (inv.global.json) return inv.out.json({ ok: true, ...r });
-        if (!r.extensions.length) return inv.out.line('No extensions configured.');
-        for (const x of r.extensions) inv.out.line(`${x.name}: ${(x.hooks ?? ['all hooks']).join(', ')}`);
-      }),
+    .description('load an extension, validate it and record it in the manifest (--list shows what is loaded)')
+    .argument('[module]', 'jira, figma, linter, an npm package, or a path relative to the repository root')
+    .option('--list', 'show the configured extensions and their enabled hooks')
+    .option('--hooks <hooks>', 'comma-separated hooks to enable (default: all it implements)')
+    .action((module: string | undefined, o: { list?: boolean; hooks?: string }) =>
+      inv.withEngine(
+        'extend',
+        { lock: !o.list },
+        async (e) => {
+          const manifestFile = path.join(e.paths.tools, 'extension_manifest.json');
+          const manifestRel = e.rel(manifestFile);
+          if (o.list || !module) {
+            const { plugins, warnings } = await loadExtensions(e.config.extensions, { repoRoot: e.repo.root, manifestFile: e.loaded.sources.extensions ?? manifestRel });
+            return { added: null, extensions: plugins.map(describe), warnings: warnings.map((w) => w.message) };
+          }
+          if (e.config.extensions.some((x) => x.name === module)) throw new InputError('EXTENSION_PRESENT', `${module} is already in ${manifestRel}.`);
+          const entry = { name: module, ...(o.hooks ? { hooks: o.hooks.split(',').map((h) => h.trim()).filter(Boolean) } : {}), options: {} };
+          // Load it for real before recording it: a broken extension never reaches the manifest.
+          const { plugins, warnings } = await loadExtensions([entry], { repoRoot: e.repo.root, manifestFile: manifestRel, firstIndex: e.config.extensions.length });
+          let current: unknown = { extensions: [] };
+          try {
+            current = JSON.parse(await readFile(manifestFile, 'utf8'));
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError('MANIFEST_INVALID', `Cannot read ${manifestRel}: ${(err as Error).message}`);
+          }
+          const list = Array.isArray(current) ? current : ((current as { extensions?: unknown[] }).extensions ?? []);
+          const next = Array.isArray(current) ? [...list, entry] : { ...(current as object), extensions: [...list, entry] };
+          await writeAtomic(manifestFile, `${JSON.stringify(next, null, 2)}\n`);
+          await e.ledger.append('extension', `Extension ${module} added to ${manifestRel}`, { name: module, hooks: plugins[0]?.enabledHooks ?? [] });
+          return { added: module, extensions: plugins.map(describe), warnings: warnings.map((w) => w.message) };
+        },
+        (r) => {
+          if (inv.global.json) return inv.out.json({ ok: true, ...r });
+          if (r.added) inv.out.line(`Added ${r.added} to the manifest.`);
+          if (!r.extensions.length) return inv.out.line('No extensions configured.');
+          for (const x of r.extensions) inv.out.line(`${x.name}@${x.version} (${x.source}): ${x.hooks.join(', ') || 'no hooks enabled'}`);
+        },
+      ),
     );
+}
+
+function describe(p: LoadedPlugin) {
+  return { name: p.name, version: p.version, source: p.source.request, form: p.form, hooks: p.enabledHooks };
 }
