@@ -122,7 +122,7 @@ export class Engine {
   }
 
   policyContext(scope: string[] | undefined): PolicyContext {
-    return { config: this.config.guardrails, sources: guardrailSources(this.loaded), scope };
+    return { config: this.config.guardrails, sources: guardrailSources(this.loaded), scope, stateDir: this.loaded.stateDir };
   }
 
   async close(): Promise<void> {

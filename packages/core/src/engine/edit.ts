@@ -6,7 +6,7 @@ import { GuardrailError, InputError } from '../errors/index.js';
 import { decisionCode } from '../domain/decision.js';
 import { requireRun, type Engine } from './context.js';
 import { faultPoint } from './fault.js';
-import { approvalsNeeded, awaitingApproval, blockWith, engineConfigDecisions, maxTier, secretDecisions } from './guard.js';
+import { approvalsNeeded, awaitingApproval, blockWith, maxTier, secretDecisions } from './guard.js';
 
 export interface EditOptions {
   step?: number;
@@ -94,9 +94,9 @@ export async function edit(engine: Engine, options: EditOptions): Promise<EditRe
   if (cross.some((d) => d.verdict === 'deny')) return blockWith(engine, state, step.id, cross, `Patch ${options.patchName}`);
   const { tree: newTree } = await git.applyPatchToTree(root, baseTree, options.patch);
 
-  // 3. Policy on the change git computed, CEE's own config, secrets.
+  // 3. Policy on the change git computed (CEE's own config included), then secrets.
   const change = await git.diffTrees(root, baseTree, newTree, { withLines: true });
-  const decisions = [...engine.deps.policy.evaluate(change, ctx), ...engineConfigDecisions(engine, change), ...secretDecisions(engine, change)];
+  const decisions = [...engine.deps.policy.evaluate(change, ctx), ...secretDecisions(engine, change)];
   if (decisions.some((d) => d.verdict === 'deny')) return blockWith(engine, state, step.id, decisions, `Patch ${options.patchName}`);
 
   // 4. Approval tier from the change (a step may declare a higher tier, never a lower one).

@@ -32,6 +32,8 @@ export interface PolicyContext {
   sources: ConfigSources;
   /** The step's scope (globs); undefined when there is no plan step (then `requirePlan` decides). */
   scope?: string[];
+  /** CEE's state folder (the `stateDir` setting, default `codex_engine`): protected like CEE's config files. */
+  stateDir?: string;
 }
 
 export interface PatchPrecheck {

@@ -21,6 +21,8 @@ export interface PolicyView {
   scope: readonly string[] | undefined;
   /** Repository-relative scanner rule files from `secrets.configFiles` (protected like scanner config). */
   secretConfigFiles: readonly string[];
+  /** CEE's state folder, case-folded components (`codex_engine` unless the `stateDir` setting moves it). */
+  stateDir: readonly string[];
 }
 
 function stringArray(v: unknown): string[] | null {
@@ -49,6 +51,10 @@ export function policyView(ctx: PolicyContext | undefined): PolicyView {
     requirePlan: cfg['requirePlan'] !== false,
     scope: rawScope === undefined || rawScope === null ? undefined : (stringArray(rawScope) ?? []),
     secretConfigFiles: stringArray(secrets['configFiles']) ?? [],
+    stateDir: (typeof ctx?.stateDir === 'string' && ctx.stateDir ? ctx.stateDir : 'codex_engine')
+      .split('/')
+      .filter(Boolean)
+      .map((c) => c.toLowerCase()),
   };
 }
 
@@ -124,10 +130,10 @@ function isExecConfigFile(n: string): boolean {
 }
 
 /** CEE's own configuration (guardrails, validation commands, extensions): the policy must not edit itself. */
-function isCeeConfig(components: readonly string[]): boolean {
+function isCeeConfig(components: readonly string[], stateDir: readonly string[]): boolean {
   const first = components[0] ?? '';
   if (components.length === 1) return first.startsWith('.ceerc') || first.startsWith('cee.config.');
-  return first === 'codex_engine';
+  return components.length > stateDir.length && stateDir.every((c, i) => components[i] === c);
 }
 
 /** Strip an NTFS stream suffix from a folded component before comparing names. */
@@ -185,7 +191,7 @@ export function checkPath(path: string, view: PolicyView, sink: DecisionSink, op
 function mayBeProtected(components: readonly string[], view: PolicyView): boolean {
   if (view.secretConfigFiles.length > 0) return true;
   const first = components[0] ?? '';
-  if (first === 'codex_engine' || first.startsWith('cee.config.')) return true;
+  if (first === view.stateDir[0] || first.startsWith('cee.config.')) return true;
   for (const c of components) {
     const ch = c.charCodeAt(0);
     if (ch === 0x2e /* . */ || c.includes('~') || c.includes(':') || c.startsWith('gitleaks') || c.startsWith('lefthook') || c.startsWith('mise.')) {
@@ -238,7 +244,7 @@ function checkProtections(
     );
   } else if (comps.some(isExecConfigFile)) {
     sink.deny('exec_config', builtinSource('exec_config', 'exec-config'), path, `is a file that makes tools run commands or fetch code${role}`);
-  } else if (isCeeConfig(comps)) {
+  } else if (isCeeConfig(comps, view.stateDir)) {
     sink.deny('exec_config', builtinSource('exec_config', 'cee-config'), path, `is CEE's own configuration (policy, validation commands, extensions)${role}`);
   }
 }
