@@ -33,7 +33,7 @@ export function createRootContainer(): DependencyContainer {
 /** A scanner that honours the repository's own secret settings (extra gitleaks rule files, allowed paths). */
 async function scannerFor(loaded: LoadedConfig, repoRoot: string, fallback: SecretScanner): Promise<SecretScanner> {
   const s = loaded.config.guardrails.secrets;
-  if (s.configFiles.length === 0 && s.allowPaths.length === 0) return fallback;
+  if (s.engine === 'builtin' && s.configFiles.length === 0 && s.allowPaths.length === 0) return fallback;
   const configToml: string[] = [];
   for (const [i, f] of s.configFiles.entries()) {
     const abs = path.resolve(repoRoot, f);
@@ -46,8 +46,12 @@ async function scannerFor(loaded: LoadedConfig, repoRoot: string, fallback: Secr
       throw new ConfigError(loaded.sources['guardrails.secrets'] ?? 'config', `guardrails.secrets.configFiles[${i}]: cannot read ${f}: ${(e as Error).message}`);
     }
   }
+  if (s.engine === 'gitleaks') {
+    const { createGitleaksScanner } = await import('./adapters/gitleaks.js');
+    return createGitleaksScanner({ configToml });
+  }
   try {
-    return createSecretScanner({ configToml, allowPaths: s.allowPaths });
+    return createSecretScanner({ configToml, configNames: s.configFiles, allowPaths: s.allowPaths });
   } catch (e) {
     throw new ConfigError(loaded.sources['guardrails.secrets'] ?? 'config', `Invalid secret scanner rules: ${(e as Error).message}`);
   }

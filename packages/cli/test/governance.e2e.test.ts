@@ -169,6 +169,38 @@ describe('tools', () => {
     expect((await cee(['scan', '--staged'], { cwd: repo })).code).toBe(3);
   });
 
+  it('guardrails.secrets.engine "gitleaks" runs the gitleaks binary (its stdin mode and JSON report)', async () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const bin = path.join(path.dirname(repo), 'bin');
+    mkdirSync(bin);
+    // A stand-in that speaks gitleaks' command line and report format: `version`, `stdin … --report-path F`.
+    const fake = path.join(bin, 'gitleaks');
+    writeFileSync(
+      fake,
+      `#!${process.execPath}
+const fs = require('fs'); const a = process.argv.slice(2);
+if (a[0] === 'version') { console.log('8.21.2'); process.exit(0); }
+const input = fs.readFileSync(0, 'utf8'); const out = [];
+input.split('\\n').forEach((l, i) => { const m = /ghp_[A-Za-z0-9]{36}/.exec(l); if (m) out.push({ RuleID: 'github-pat', Description: 'GitHub PAT', StartLine: i + 1, StartColumn: m.index + 1, Secret: m[0] }); });
+fs.writeFileSync(a[a.indexOf('--report-path') + 1], JSON.stringify(out));
+`,
+    );
+    chmodSync(fake, 0o755);
+    mkdirSync(path.join(repo, 'codex_engine/tools'), { recursive: true });
+    writeFileSync(path.join(repo, 'codex_engine/tools/guardrails.json'), JSON.stringify({ secrets: { engine: 'gitleaks' } }));
+    const key = ['gh', 'p_', 'R8sK2mVq9ZxT4wLp7NbC3yHd6FjA1uEg5XoQ'].join('');
+    writeFileSync(path.join(repo, 'src/conf.js'), `export const token = '${key}';\n`);
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    const r = await cee(['scan', '--json'], { cwd: repo, env });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.json.findings[0]).toMatchObject({ ruleId: 'github-pat', file: 'src/conf.js', line: 1 });
+    expect(r.stdout).not.toContain(key);
+    const missing = await cee(['scan'], { cwd: repo, env: { PATH: '/usr/bin:/bin' } });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no gitleaks binary/);
+  });
+
   it('audit verify exits 1 naming the first altered entry', async () => {
     const repo = await adopted();
     expect((await cee(['plan', '--from', writePlan(repo)], { cwd: repo })).code).toBe(0);

@@ -45,7 +45,7 @@ const log = (...a) => (opts.json ? console.error(...a) : console.log(...a));
 // Built from packages/guardrails/src/secrets only (tools/bench/secrets/tsconfig.json → the package's
 // dist/secrets), so it runs even while other folders of the package are mid-edit.
 if (opts.build) {
-  execFileSync(join(repo, 'node_modules/.bin/tsc'), ['-p', join(here, 'tsconfig.json')], { stdio: 'inherit' });
+  execFileSync(join(repo, 'node_modules/.bin/tsc'), ['-p', join(here, 'tsconfig.json')], { stdio: ['ignore', 2, 2] }); // tsc output → stderr
 }
 const cee = await import(pathToFileURL(join(repo, 'packages/guardrails/dist/secrets/index.js')).href);
 
@@ -55,6 +55,11 @@ const req = createRequire(join(here, '..', 'package.json'));
 const nodePkg = createRequire(req.resolve('secretlint/package.json')).resolve('@secretlint/node/package.json');
 const corePath = createRequire(nodePkg).resolve('@secretlint/core');
 const { lintSource } = await import(pathToFileURL(corePath).href);
+// Profiling off, as the secretlint CLI does unless --profile is given (its profiler keeps every
+// performance mark: slower, and out of memory on large trees).
+const profilerPath = createRequire(corePath).resolve('@secretlint/profiler');
+const { secretLintProfiler } = await import(pathToFileURL(profilerPath).href);
+secretLintProfiler.setEnabled(false);
 const preset = await import(pathToFileURL(req.resolve('@secretlint/secretlint-rule-preset-recommend')).href);
 const secretlintConfig = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: preset.creator }] };
 

@@ -173,7 +173,7 @@ export function decoys(r) {
     () => [`SLACK_BOT_TOKEN=${['xo', 'xb-'].join('')}${x(10)}-${x(12)}-${x(24)}`],
     () => [`STRIPE_KEY=${['sk', '_live_'].join('')}${'0'.repeat(24)}`],
     () => [`  apiKey: "${['AI', 'za'].join('')}${'A'.repeat(35)}",`],
-    () => ['//registry.npmjs.org/:_authToken=${NPM_TOKEN}'],
+    () => [`//registry.npmjs.org/:_authToken=$${'{'}NPM_TOKEN}`],
     () => [`${dash}BEGIN PRIVATE KEY${dash}`, '...', `${dash}END PRIVATE KEY${dash}`],
     () => [`${dash}BEGIN RSA PRIVATE KEY${dash}`, x(64), x(64), `${dash}END RSA PRIVATE KEY${dash}`],
     () => [`${dash}BEGIN PUBLIC KEY${dash}`, r.chars(B64, 64), r.chars(B64, 64), `${dash}END PUBLIC KEY${dash}`],
@@ -261,7 +261,7 @@ const SECURITY_LINES = [
   (r) => `  apiKey: process.env.${r.pick(['API_KEY', 'OPENAI_API_KEY', 'SERVICE_KEY'])},`,
   (r) => `  if (!secret) throw new Error('missing secret for ${r.pick(IDENTS)}');`,
   (r) => `    token = os.environ.get("${ident(r).toUpperCase()}_TOKEN")`,
-  () => '    token: ${{ secrets.DEPLOY_TOKEN }}',
+  () => `    token: $${'{'}{ secrets.DEPLOY_TOKEN }}`,
   (r) => `// Rotate the access_key of ${r.pick(IDENTS)} every ${r.int(90)} days; never log the secret.`,
   (r) => `  const ${r.pick(['accessToken', 'refreshToken', 'idToken', 'csrfToken'])} = ${ident(r)}.${r.pick(['headers', 'cookies', 'session'])}.get('${r.pick(['authorization', 'x-csrf-token', 'session'])}');`,
   (r) => `    "${r.pick(['tokenUrl', 'secretName', 'passwordPolicy', 'apiKeyHeader'])}": "${r.pick(IDENTS)}",`,
@@ -307,7 +307,14 @@ export function generateTree({ root, mb, seed = 42, plants = 240, decoyCount = 4
   let total = 0;
   while (total < target) {
     let w = r.int(totalWeight);
-    const kind = KINDS.find((k) => (w -= k.weight) < 0);
+    let kind = KINDS[0];
+    for (const k of KINDS) {
+      if (w < k.weight) {
+        kind = k;
+        break;
+      }
+      w -= k.weight;
+    }
     const size = fileSize(r);
     const lines = [];
     let bytes = 0;

@@ -53,8 +53,8 @@ describe('scanFiles', () => {
     expect(uni.column).toBe(8);
   });
 
-  it('takes files and folders, absolute or relative to the root', () => {
-    const { findings, summary } = scanFiles([join(root, 'src/a.ts'), 'src/deep'], root, createSecretScanner());
+  it('takes files and folders, absolute or relative to the root, each file once', () => {
+    const { findings, summary } = scanFiles([join(root, 'src/a.ts'), 'src/deep', 'src/a.ts', 'src/deep/b.env'], root, createSecretScanner());
     expect(findings.map((f) => f.file).sort()).toEqual(['src/a.ts', 'src/deep/b.env']);
     expect(summary.files).toBe(2);
   });

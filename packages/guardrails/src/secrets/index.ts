@@ -11,6 +11,6 @@ export {
 } from './config.js';
 export { DEFAULT_RULES_TOML } from './default-rules.js';
 export { MAX_SCAN_BYTES, type ScanFilesResult, type ScanFilesSummary, scanFiles } from './files.js';
-export { fingerprintSecret, redactSecret, shannonEntropy } from './redact.js';
+export { fingerprintSecret, redactDeep, redactSecret, shannonEntropy } from './redact.js';
 export { compileGoRegex, translateGoRegex, type TranslatedRegex } from './regex.js';
 export { createSecretScanner, type SecretScannerEngine, type SecretScannerOptions } from './scanner.js';

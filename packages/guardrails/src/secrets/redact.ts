@@ -37,3 +37,40 @@ export function shannonEntropy(s: string): number {
   }
   return h;
 }
+
+/**
+ * Redact every string inside a JSON-like value (plain objects and arrays, walked recursively; other
+ * values are kept as they are) with `redact` (usually `scanner.redact`). Object keys are redacted
+ * too. Returns a copy when anything changed, and the findings.
+ */
+export function redactDeep<T>(
+  value: T,
+  redact: (text: string) => { text: string; findings: readonly unknown[] },
+): { value: T; findings: number } {
+  let findings = 0;
+  const seen = new WeakMap<object, unknown>();
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const r = redact(v);
+      findings += r.findings.length;
+      return r.text;
+    }
+    if (typeof v !== 'object' || v === null) return v;
+    const done = seen.get(v);
+    if (done !== undefined) return done;
+    if (Array.isArray(v)) {
+      const out: unknown[] = [];
+      seen.set(v, out);
+      for (const item of v) out.push(walk(item));
+      return out;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return v;
+    const out: Record<string, unknown> = {};
+    seen.set(v, out);
+    for (const [k, item] of Object.entries(v)) out[walk(k) as string] = walk(item);
+    return out;
+  };
+  const result = walk(value) as T;
+  return { value: findings > 0 ? result : value, findings };
+}

@@ -82,13 +82,20 @@ function compileAllowlist(a: GitleaksAllowlist): CompiledAllowlist {
   };
 }
 
+let builtInConfig: GitleaksConfig | undefined;
+/** The shipped rules, parsed once (merging never mutates them). */
+function builtIn(): GitleaksConfig {
+  builtInConfig ??= parseGitleaksToml(DEFAULT_RULES_TOML, 'built-in rules');
+  return builtInConfig;
+}
+
 /** Merge the built-in config and the user's, in order (see SecretScannerOptions.configToml). */
 function mergeConfigs(options: SecretScannerOptions): { rules: GitleaksRule[]; allowlists: GitleaksAllowlist[] } {
   const user = (options.configToml ?? []).map((text, i) =>
     parseGitleaksToml(text, options.configNames?.[i] ?? `config[${i}]`),
   );
   const useDefaults = options.useDefaults !== false && !user.some((c) => c.extend.useDefault === false);
-  const layers: GitleaksConfig[] = useDefaults ? [parseGitleaksToml(DEFAULT_RULES_TOML, 'built-in rules'), ...user] : user;
+  const layers: GitleaksConfig[] = useDefaults ? [builtIn(), ...user] : user;
   const rules = new Map<string, GitleaksRule>();
   const allowlists: GitleaksAllowlist[] = [];
   for (const layer of layers) {
@@ -192,9 +199,9 @@ export function createSecretScanner(options: SecretScannerOptions = {}): SecretS
     const pathOk = (r: CompiledRule): boolean => r.path === undefined || r.path.test(file);
 
     for (const r of pathOnlyRules) {
-      if (file !== '' && pathOk(r)) {
-        raw.push({ rule: r, start: 0, end: 0, matchStart: 0, matchEnd: 0, secret: '' });
-      }
+      if (file === '' || !pathOk(r)) continue;
+      const f: RawFinding = { rule: r, start: 0, end: 0, matchStart: 0, matchEnd: 0, secret: '' };
+      if (!allowed(r, f, text, file)) raw.push(f);
     }
     for (const r of wholeTextRules) {
       if (pathOk(r)) runRegex(r, text, 0, text.length, file, raw);
@@ -218,7 +225,7 @@ export function createSecretScanner(options: SecretScannerOptions = {}): SecretS
         if (!list) continue;
         const r = rules[ri]!;
         if (!r.regex || !pathOk(r)) continue;
-        const spans = windows(units, list, r.reach);
+        const spans = windows(text, list, r.reach);
         for (let w = 0; w < spans.length; w += 2) runRegex(r, text, spans[w]!, spans[w + 1]!, file, raw);
       }
     }
@@ -383,28 +390,14 @@ function lineEndOf(text: string, pos: number): number {
   return nl === -1 ? text.length : nl;
 }
 
-/** Start of the line holding `pos`, searching back at most `cap` units (then `pos - cap`). */
-function backToLine(units: Uint8Array, pos: number, cap: number): number {
-  const from = Math.max(0, pos - cap);
-  let i = pos - 1;
-  while (i >= from && units[i] !== 10) i--;
-  return i >= from ? i + 1 : from;
-}
-
-/** End of the line holding `pos` (after its `\n`), searching forward at most `cap` units. */
-function forwardToLine(units: Uint8Array, pos: number, cap: number): number {
-  const to = Math.min(units.length, pos + cap);
-  let i = pos;
-  while (i < to && units[i] !== 10) i++;
-  return i < to ? i + 1 : to;
-}
-
 /**
  * The windows a rule's regex runs over, flat [start, end, …]: around each keyword hit
  * ([pos, len, …]), widened by the rule's reach and merged. Each is at most a few kilobytes past its
- * keywords, so an unanchored or slow regex never runs over a whole large file.
+ * keywords, so an unanchored or slow regex never runs over a whole large file. Line ends are found
+ * with the string's native indexOf / lastIndexOf; hits on a line already measured reuse it, so many
+ * hits on one long (minified) line cost one search, not one each.
  */
-function windows(units: Uint8Array, hits: number[], reach: LineReach): number[] {
+function windows(text: string, hits: number[], reach: LineReach): number[] {
   let sorted = true;
   for (let h = 2; h < hits.length; h += 2) {
     if (hits[h]! < hits[h - 2]!) {
@@ -419,24 +412,48 @@ function windows(units: Uint8Array, hits: number[], reach: LineReach): number[] 
     pairs.sort((a, b) => a[0] - b[0]);
     list = pairs.flat();
   }
-  const n = units.length;
+  const n = text.length;
   const out: number[] = [];
   let curStart = -1;
   let curEnd = -1;
+  // The last line measured: [lineStart, lineEnd) with lineEnd after its '\n' (or n).
+  let lineStart = -1;
+  let lineEnd = -1;
   for (let h = 0; h < list.length; h += 2) {
     const pos = list[h]!;
     const end = pos + list[h + 1]!;
-    // Inside the current window, which ends at a line end: this hit's line is already covered.
-    if (reach === 'line' && end <= curEnd && (curEnd === n || units[curEnd - 1] === 10)) continue;
-    let ws = backToLine(units, pos, LINE_CAP);
-    let we = forwardToLine(units, end, LINE_CAP);
+    if (end > lineEnd || pos < lineStart) {
+      lineStart = lineStartOf(text, pos);
+      const nl = text.indexOf('\n', Math.max(pos, end - 1));
+      lineEnd = nl === -1 ? n : nl + 1;
+    }
+    let ws = Math.max(lineStart, pos - LINE_CAP);
+    let we = Math.min(lineEnd, end + LINE_CAP);
     if (reach !== 'line') {
       const before = reach === 'far' ? FAR_LINES_BEFORE : NEAR_LINES;
       const after = reach === 'far' ? FAR_LINES_AFTER : NEAR_LINES;
       const minStart = Math.max(0, ws - (reach === 'far' ? FAR_CAP_BEFORE : LINE_CAP));
-      for (let k = 0; k < before && ws > minStart; k++) ws = backToLine(units, ws - 1, ws - minStart);
       const maxEnd = Math.min(n, we + (reach === 'far' ? FAR_CAP_AFTER : LINE_CAP));
-      for (let k = 0; k < after && we < maxEnd; k++) we = forwardToLine(units, we, maxEnd - we);
+      // Whole lines before and after, searched only within the caps (slices are views, not copies).
+      if (ws > minStart) {
+        const head = text.slice(minStart, ws - 1);
+        let at = head.length;
+        for (let k = 0; k < before && at > 0; k++) at = head.lastIndexOf('\n', at - 1);
+        ws = at <= 0 ? minStart : minStart + at + 1;
+      }
+      if (we < maxEnd) {
+        const tail = text.slice(we, maxEnd);
+        let at = -1;
+        for (let k = 0; k < after; k++) {
+          const nl = tail.indexOf('\n', at + 1);
+          if (nl === -1) {
+            at = tail.length - 1;
+            break;
+          }
+          at = nl;
+        }
+        we += at + 1;
+      }
     }
     if (curEnd >= 0 && ws <= curEnd) {
       if (we > curEnd) curEnd = we;

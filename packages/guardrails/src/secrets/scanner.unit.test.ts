@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SecretFinding } from '@cgce/core';
 import { describe, expect, it } from 'vitest';
-import { createSecretScanner, DEFAULT_RULES_TOML, parseGitleaksToml, redactSecret, shannonEntropy } from './index.js';
+import { createSecretScanner, DEFAULT_RULES_TOML, parseGitleaksToml, redactDeep, redactSecret, shannonEntropy } from './index.js';
 
 // Every key-shaped string below is assembled at run time (prefix pieces + random characters), so
 // this file itself holds nothing that a secret scanner should flag.
@@ -266,6 +266,24 @@ describe('redaction', () => {
   it('redact() leaves a clean text untouched', () => {
     const text = 'const a = 1;\nconst token = getToken();\n';
     expect(scanner.redact(text)).toEqual({ text, findings: [] });
+  });
+
+  it('redactDeep() redacts every string of a JSON-like value (metadata, logs) and keeps the rest', () => {
+    const gh = p('gh', 'p_', rand(ALNUM, 36));
+    const npm = p('np', 'm_', rand(ALNUM, 36));
+    const when = new Date(0);
+    const meta = { step: 2, ok: true, when, notes: [`token ${gh}`, 'fine'], nested: { [`k ${npm}`]: null } };
+    const { value, findings } = redactDeep(meta, (t) => scanner.redact(t));
+    expect(findings).toBe(2);
+    const json = JSON.stringify(value);
+    expect(json).not.toContain(gh);
+    expect(json).not.toContain(npm);
+    expect(value.notes).toEqual(['token [REDACTED:github-pat]', 'fine']);
+    expect(Object.keys(value.nested)).toEqual(['k [REDACTED:npm-access-token]']);
+    expect(value.when).toBe(when);
+    expect(meta.notes[0]).toContain(gh); // the input is not changed
+    const clean = { a: ['x'] };
+    expect(redactDeep(clean, (t) => scanner.redact(t)).value).toBe(clean);
   });
 
   it('a secret matched by two rules is redacted once and reported once, by the specific rule', () => {
