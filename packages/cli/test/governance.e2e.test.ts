@@ -103,6 +103,30 @@ describe('failed steps', () => {
   });
 });
 
+describe('merge', () => {
+  it('fast-forward only refuses a moved branch; a merge commit joins it (user’s choice)', async () => {
+    const repo = await adopted();
+    expect((await cee(['plan', '--from', writePlan(repo, ['src/**'])], { cwd: repo })).code).toBe(0);
+    for (const args of [['edit', '--patch', patchFile(repo, 'a.diff', newFileDiff('src/a.js', 'export const a = 1;\n'))], ['test'], ['checkpoint']]) {
+      expect((await cee(args, { cwd: repo })).code).toBe(0);
+    }
+    writeFileSync(path.join(repo, 'README.md'), '# sample\n\nmoved on\n');
+    git(repo, 'commit', '-q', '-am', 'user moved on');
+    const head = git(repo, 'rev-parse', 'HEAD').trim();
+    const ff = await cee(['merge', '--mode', 'ff', '--json'], { cwd: repo });
+    expect(ff.code).toBe(2);
+    expect(ff.json.error.message).toMatch(/fast-forward/i);
+    expect(git(repo, 'rev-parse', 'HEAD').trim()).toBe(head);
+    const mc = await cee(['merge', '--mode', 'merge', '--json'], { cwd: repo });
+    expect(mc.code, mc.stderr + mc.stdout).toBe(0);
+    expect(git(repo, 'rev-parse', 'HEAD^1').trim()).toBe(head);
+    expect(git(repo, 'rev-parse', 'HEAD^2').trim()).toBe(git(repo, 'rev-parse', 'codex-cp-1^{commit}').trim());
+    expect(readFileSync(path.join(repo, 'src/a.js'), 'utf8')).toContain('a = 1');
+    expect(readFileSync(path.join(repo, 'README.md'), 'utf8')).toContain('moved on');
+    expect((await cee(['status', '--detailed'], { cwd: repo })).stdout).toContain('Current State: MERGED');
+  });
+});
+
 describe('checkpoint exactness', () => {
   it('restores the exact tree: empty files, exec bits, symlinks, spaces, unicode, deletions, renames, test output', async () => {
     const repo = makeRepo();

@@ -1,6 +1,7 @@
 import { GuardrailError, InputError } from '../errors/index.js';
 import { requireRun, type Engine } from './context.js';
 import { faultPoint } from './fault.js';
+import { blockWith, secretDecisions } from './guard.js';
 import { snapshotUserTree } from './restore.js';
 
 export interface MergeOptions {
@@ -48,6 +49,10 @@ export async function merge(engine: Engine, options: MergeOptions = {}): Promise
     throw new GuardrailError('MERGE_NOT_VERIFIED', `Cannot merge: step ${pendingStep[0]} has a change that is not checkpointed (${pendingStep[1].status}).`);
   }
   if (!engine.repo.branch) throw new InputError('DETACHED_HEAD', 'Cannot merge into a detached HEAD: check out the branch to merge into first.');
+  // One last secret scan over everything the run adds, as git computes it (base → the checkpoint).
+  const whole = await git.diffTrees(root, state.base.tree, meta.tree, { withLines: true });
+  const secrets = secretDecisions(engine, whole);
+  if (secrets.length) return blockWith(engine, state, null, secrets, `Merge of run ${state.runId}`);
   const mode = options.mode ?? engine.config.run.mergeMode;
   const before = await snapshotUserTree(engine, state, `merge of run ${state.runId}`);
   faultPoint('merge:after-snapshot');
