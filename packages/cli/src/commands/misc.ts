@@ -1,4 +1,4 @@
-import { InputError, type LoadedPlugin, loadExtensions, type SecretFinding, UsageError, writeAtomic } from '@cgce/core';
+import { InputError, type LoadedPlugin, loadExtensions, patchDirExecutor, run, type SecretFinding, UsageError, writeAtomic } from '@cgce/core';
 import { readFile } from 'node:fs/promises';
 import { scanFiles } from '@cgce/guardrails';
 import type { Command } from 'commander';
@@ -114,11 +114,31 @@ export function registerMiscCommands(program: Command, inv: Invocation): void {
 
   program
     .command('run')
-    .description('the autonomous cycle: plan → for each step edit → test → checkpoint')
+    .description('the autonomous cycle: plan → for each step edit → test → checkpoint, with retries')
     .argument('[objective]')
-    .action(() => {
-      throw new UsageError('`cee run` needs a planner and an executor engine (`engines` in the config); model engines are not available in this version. Drive the cycle with plan/edit/test/checkpoint.');
-    });
+    .option('--from <file>', 'plan file (JSON or Markdown checklist)')
+    .option('--patches <dir>', 'replay proposals from a folder: step-<N>.diff, step-<N>.attempt-<k>.diff')
+    .action((objective: string | undefined, o: { from?: string; patches?: string }) =>
+      inv.withEngine(
+        'run',
+        { lock: true, hooks: true, metrics: true },
+        async (e) => {
+          if (!o.patches) {
+            throw new UsageError(
+              'No executor: model engines (`engines.executor`) are not available in this version. Replay proposals with `cee run --from plan.json --patches <dir>`.',
+            );
+          }
+          return run(e, { objective, from: o.from, executor: patchDirExecutor(path.resolve(inv.global.cwd, o.patches)) });
+        },
+        (r) => {
+          if (inv.global.json) return inv.out.json({ ok: true, ...r });
+          for (const s of r.steps) {
+            for (const a of s.attempts) inv.out.line(`step ${s.step}: ${a.outcome}${a.code ? ` (${a.code})` : ''} — ${path.basename(a.patch)}`);
+          }
+          inv.out.line(`Run ${r.runId} complete at ${r.lastCheckpoint ?? 'its base'}: next, cee merge`);
+        },
+      ),
+    );
 
   program
     .command('extend')

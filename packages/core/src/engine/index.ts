@@ -12,3 +12,4 @@ export * from './status.js';
 export * from './reports.js';
 export * from './recover.js';
 export * from './fault.js';
+export * from './run.js';
