@@ -35,6 +35,34 @@ describe('the governed cycle, end to end, with the built cee binary', () => {
     expect(r.stdout).toMatch(/^Codex Engine v\d+\.\d+\.\d+ — Autonomous Engineering Edition\n$/);
   });
 
+  it('init created the whole layout of the contract', async () => {
+    for (const f of [
+      'codex_engine/tools/guardrails.json',
+      'codex_engine/tools/context_limits.json',
+      'codex_engine/tools/extension_manifest.json',
+      'codex_engine/tools/extensions',
+      'codex_engine/tools/checkpoints',
+      'codex_engine/state/state.json',
+      'codex_engine/state/failure_log.jsonl',
+      'codex_engine/analytics/codex_metrics.jsonl',
+      'codex_engine/QA_Continuity_Log.md',
+      'codex_engine/PLAN.md',
+    ]) {
+      expect(existsSync(path.join(repo, f)), f).toBe(true);
+    }
+    expect(JSON.parse(readFileSync(path.join(repo, 'codex_engine/tools/guardrails.json'), 'utf8'))).toEqual({
+      denyPaths: ['infra/', '.github/', 'migrations/', 'secrets/'],
+      allowExtensions: ['.js', '.py', '.ts', '.java', '.md', '.json'],
+      maxFilesPerStep: 12,
+      maxTotalAddedLoc: 400,
+      requirePlan: true,
+      approvalTiers: { low: ['add comments', 'format code'], medium: ['refactor', 'add test'], high: ['change API', 'delete files'] },
+    });
+    expect(JSON.parse(readFileSync(path.join(repo, 'codex_engine/tools/context_limits.json'), 'utf8'))).toEqual({ planning: 50000, editing: 30000, validation: 20000 });
+    // Only the committed policy shows up for git; the local state is ignored.
+    expect(git(repo, 'check-ignore', 'codex_engine/state/state.json', 'codex_engine/PLAN.md', 'codex_engine/QA_Continuity_Log.md', 'codex_engine/analytics/codex_metrics.jsonl').trim().split('\n')).toHaveLength(4);
+  });
+
   it('init is idempotent and never overwrites an edited file', async () => {
     const file = path.join(repo, 'codex_engine/tools/context_limits.json');
     const edited = readFileSync(file, 'utf8');

@@ -11,7 +11,7 @@ export function registerCheckpointCommands(program: Command, inv: Invocation, di
     .description('list checkpoints, newest first')
     .action(() =>
       inv.withEngine('checkpoints', READ, (e) => e.checkpoints.list(), (list) => {
-        if (inv.global.json) return inv.out.json({ ok: true, checkpoints: list });
+        if (inv.global.json) return inv.out.json({ ok: true, checkpoints: list.map((c) => ({ ...c, time: c.createdAt })) });
         if (!list.length) return inv.out.line('No checkpoints yet.');
         inv.out.table([
           ['tag', 'commit', 'tree', 'verified', 'kind', 'message', 'time'],

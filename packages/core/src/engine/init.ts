@@ -1,7 +1,15 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SEED_CONTEXT_LIMITS, SEED_GUARDRAILS } from '../config/schema.js';
+import { emptyState } from '../domain/state.js';
 import type { Engine } from './context.js';
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
 
 export interface InitResult {
   created: string[];
@@ -39,6 +47,19 @@ export async function init(engine: Engine): Promise<InitResult> {
   await writeIfAbsent(path.join(paths.tools, 'extension_manifest.json'), json({ extensions: [] }), result, repo.root);
   await writeIfAbsent(path.join(paths.tools, 'extensions', '.gitkeep'), '', result, repo.root);
   await writeIfAbsent(path.join(paths.tools, 'checkpoints', '.gitkeep'), '', result, repo.root);
+  // The local files exist from the start, so tools and people find the whole layout.
+  const stateCreated = !(await exists(paths.stateFile));
+  if (stateCreated) {
+    await engine.state.write(emptyState());
+    result.created.push(engine.rel(paths.stateFile));
+  } else result.kept.push(engine.rel(paths.stateFile));
+  await writeIfAbsent(paths.failureLog, '', result, repo.root);
+  await writeIfAbsent(paths.metrics, '', result, repo.root);
+  await writeIfAbsent(paths.planMd, '# Plan\n\nNo plan yet: make one with `cee plan --from plan.json`.\n', result, repo.root);
+  if (!(await exists(paths.ledger))) {
+    await engine.ledger.append('init', `CEE initialised in ${repo.root}`, { stateDir: engine.loaded.stateDir });
+    result.created.push(engine.rel(paths.ledger));
+  } else result.kept.push(engine.rel(paths.ledger));
 
   const gitignore = path.join(repo.root, '.gitignore');
   let existing = '';
