@@ -29,9 +29,11 @@ export interface Ran {
 export function cee(args: string[], options: { cwd: string; input?: string | Buffer; env?: Record<string, string> }): Promise<Ran> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
+    // A plain terminal-less user: no colour (NO_COLOR), and no FORCE_COLOR inherited from the test runner.
+    const { FORCE_COLOR: _force, ...inherited } = process.env;
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...options.env },
+      env: { ...inherited, ...GIT_ENV, NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
