@@ -70,6 +70,27 @@ describe('CheckpointStore', () => {
     expect(new Set(results.map((r) => r.tag)).size).toBe(4);
   });
 
+  it('prepare() reads the numbers early; a stale read still gives a fresh number (one ref transaction)', async () => {
+    const head = git(root, 'rev-parse', 'HEAD');
+    const tree = git(root, 'rev-parse', 'HEAD^{tree}');
+    await store.create(() => input(head, tree));
+    store.prepare();
+    // Another writer takes number 2 after the early read.
+    await new CheckpointStore(adapter, root).create(() => input(head, tree));
+    const meta = await store.create(() => input(head, tree));
+    expect(meta.tag).toBe('codex-cp-3');
+    expect(git(root, 'cat-file', '-p', COUNTER_REF)).toBe('3');
+  });
+
+  it('a counter ref that is not a blob does not stop numbering', async () => {
+    const head = git(root, 'rev-parse', 'HEAD');
+    const tree = git(root, 'rev-parse', 'HEAD^{tree}');
+    git(root, 'update-ref', COUNTER_REF, head);
+    const meta = await store.create(() => input(head, tree));
+    expect(meta.tag).toBe('codex-cp-1');
+    expect(git(root, 'cat-file', '-p', COUNTER_REF)).toBe('1');
+  });
+
   it('validates metadata on read and rejects a tag that points elsewhere', async () => {
     const head = git(root, 'rev-parse', 'HEAD');
     const tree = git(root, 'rev-parse', 'HEAD^{tree}');

@@ -1,12 +1,40 @@
 #!/usr/bin/env node
 // Entry point. `--version` answers before anything heavy loads, so it stays instant.
 import { readFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
 
 const args = process.argv.slice(2);
+
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V' || args[0] === 'version')) {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   process.stdout.write(`Codex Engine v${pkg.version} — Autonomous Engineering Edition\n`);
 } else {
+  const started = performance.now();
+  // V8's compiled code for CEE and its dependencies is cached by Node under the system temp folder
+  // (node-compile-cache/): loading the CLI then takes about half the time. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+  try {
+    nodeModule.enableCompileCache?.();
+  } catch {
+    // An unwritable temp folder only costs the speed-up.
+  }
   const { main } = await import('./main.js');
+  const loaded = performance.now();
   process.exitCode = await main(args);
+  // CEE_TIMINGS=1: one JSON line on stderr with the per-phase timings (see @cgce/core engine/timings.ts).
+  if (process.env.CEE_TIMINGS === '1') {
+    const store = (globalThis as unknown as Record<symbol, { entries: unknown[] } | undefined>)[Symbol.for('cee.timings')];
+    const round = (n: number) => Math.round(n * 100) / 100;
+    process.stderr.write(
+      `${JSON.stringify({
+        cee_timings: {
+          command: args.find((a) => !a.startsWith('-')) ?? null,
+          exit: process.exitCode,
+          start_ms: round(started),
+          load_ms: round(loaded - started),
+          total_ms: round(performance.now()),
+          phases: store?.entries ?? [],
+        },
+      })}\n`,
+    );
+  }
 }

@@ -37,6 +37,26 @@ async function readStdin(): Promise<Buffer> {
 }
 export { readStdin };
 
+/** CEE_TIMINGS=1: record a phase into the store shared with @cgce/core's engine/timings.ts (same symbol). */
+function recordPhase(name: string, start: number): void {
+  if (process.env.CEE_TIMINGS !== '1') return;
+  const g = globalThis as unknown as Record<symbol, { enabled: boolean; entries: Array<{ phase: string; start: number; ms: number }> } | undefined>;
+  const key = Symbol.for('cee.timings');
+  const store = g[key] ?? { enabled: true, entries: [] };
+  g[key] = store;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  store.entries.push({ phase: name, start: round(start), ms: round(performance.now() - start) });
+}
+
+async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await fn();
+  } finally {
+    recordPhase(name, start);
+  }
+}
+
 function reportError(out: Output, e: CeeError): void {
   if (out.options.json) {
     out.json({ ok: false, error: e.toJSON(), ...(e.details ?? {}) });
@@ -86,14 +106,17 @@ export async function main(argv: string[]): Promise<ExitCode> {
       let testsPassed = 0;
       let testsFailed = 0;
       try {
-        engine = await Engine.open(engineDeps(scope), {
-          cwd: global.cwd,
-          command: name,
-          reporter: { progress: (m) => inv.out.progress(m), warn: (m) => inv.out.warn(m) },
-          lock: spec.lock,
-          hooks: spec.hooks ?? false,
-        });
-        const result = await fn(engine);
+        engine = await phase('engine.open', () =>
+          Engine.open(engineDeps(scope), {
+            cwd: global.cwd,
+            command: name,
+            reporter: { progress: (m) => inv.out.progress(m), warn: (m) => inv.out.warn(m) },
+            lock: spec.lock,
+            hooks: spec.hooks ?? false,
+          }),
+        );
+        const opened = engine;
+        const result = await phase(`command.${name}`, () => fn(opened));
         const st = await engine.readState().catch(() => null);
         step = st?.currentStep ?? null;
         const tests = step && st ? st.steps[String(step)]?.tests : undefined;
@@ -122,6 +145,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
           }
         }
       } finally {
+        const finishing = performance.now();
         if (engine) {
           if (spec.metrics) {
             const st = await engine.readState().catch(() => null);
@@ -132,6 +156,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
           await engine.close();
         }
         scope.dispose();
+        recordPhase('engine.finish', finishing);
       }
     },
   };

@@ -1,18 +1,20 @@
 import type { ApplyResult, GitPort } from '@cgce/core';
 import { type ApplyOptions, applyPatchToTree, patchFiles } from './apply.js';
 import { diffTrees } from './diff.js';
-import { commitTree, readBlob, readFileAt, writeBlob } from './objects.js';
-import { deleteRef, emptyTree, listRefs, readRef, resolveCommit, treeOf, updateRef } from './refs.js';
+import { commitTree, gcAuto, readBlob, readFileAt, writeBlob } from './objects.js';
+import { deleteRef, emptyTree, listRefs, type RefUpdate, readRef, resolveCommit, treeOf, updateRef, updateRefs } from './refs.js';
 import { fetch, open, push } from './repo.js';
 import { createRunner, type GitAdapterOptions, type GitRunner } from './runner.js';
 import { indexTree, listFiles, snapshotUserTree, snapshotWorktree } from './snapshots.js';
-import { createTag, listTags, readTag } from './tags.js';
+import { createTag, createTagObject, listTags, readTag } from './tags.js';
+import { instrument } from './timings.js';
 import {
   changedPaths,
   checkoutTree,
   isDirty,
   listWorktrees,
   mergeIntoCurrent,
+  type ProvisionOptions,
   provisionWorktree,
   removeWorktree,
   resetWorktree,
@@ -20,15 +22,29 @@ import {
 } from './worktrees.js';
 
 export type { ApplyOptions } from './apply.js';
+export type { RefUpdate } from './refs.js';
+export type { ProvisionOptions } from './worktrees.js';
+export { parseStatusV2, type WorktreeStatus } from './status.js';
 export { applyError, parseApplyNumstat } from './apply.js';
 export { parsePatchSections, parseRawNumstat } from './diff.js';
 export { CEE_IDENTITY, type Identity } from './identity.js';
 export { createRunner, GitCommandError, type GitAdapterOptions, type GitRunner, SAFETY_CONFIG, gitEnv } from './runner.js';
 export { parseTagRecords } from './tags.js';
 
-/** The GitPort, plus the adapter's optional extras (the 4th parameter of applyPatchToTree). */
+/**
+ * The GitPort, plus the adapter's optional extras: the 4th parameter of applyPatchToTree and of
+ * provisionWorktree, atomic multi-ref updates and unpublished tag objects (what @cgce/checkpoint uses, when
+ * present, to create a checkpoint in fewer git processes).
+ */
 export interface GitAdapter extends GitPort {
   applyPatchToTree(root: string, baseTree: string, patch: Uint8Array, options?: ApplyOptions): Promise<ApplyResult>;
+  provisionWorktree(root: string, path: string, commit: string, options?: ProvisionOptions): Promise<void>;
+  /** Several ref updates in one transaction: all or none. InputError(`REF_CONFLICT`) names the ref that failed its check. */
+  updateRefs(root: string, updates: readonly RefUpdate[], message?: string): Promise<void>;
+  /** The annotated tag object createTag would publish, written but not referenced by any ref. */
+  createTagObject(root: string, name: string, commit: string, message: string): Promise<string>;
+  /** `git gc --auto`, but only once the loose objects (estimated without git) pass git's default threshold. */
+  gcAuto(root: string, commonDir: string): Promise<boolean>;
   /** The runner every call goes through (for tests and tools that need one more plumbing call). */
   readonly runner: GitRunner;
 }
@@ -40,7 +56,7 @@ export interface GitAdapter extends GitPort {
  */
 export function createGitAdapter(options: GitAdapterOptions = {}): GitAdapter {
   const run = createRunner(options);
-  return {
+  const adapter: GitAdapter = {
     runner: run,
     open: (cwd) => open(run, cwd),
     resolveCommit: (root, rev) => resolveCommit(run, root, rev),
@@ -49,6 +65,7 @@ export function createGitAdapter(options: GitAdapterOptions = {}): GitAdapter {
 
     readRef: (root, ref) => readRef(run, root, ref),
     updateRef: (root, ref, oid, expectedOld) => updateRef(run, root, ref, oid, expectedOld),
+    updateRefs: (root, updates, message) => updateRefs(run, root, updates, message),
     deleteRef: (root, ref) => deleteRef(run, root, ref),
     listRefs: (root, prefix) => listRefs(run, root, prefix),
 
@@ -56,12 +73,14 @@ export function createGitAdapter(options: GitAdapterOptions = {}): GitAdapter {
     readBlob: (root, oid) => readBlob(run, root, oid),
     readFileAt: (root, treeish, path) => readFileAt(run, root, treeish, path),
     commitTree: (root, spec) => commitTree(run, root, spec),
+    gcAuto: (root, commonDir) => gcAuto(run, root, commonDir),
 
     createTag: (root, name, commit, message) => createTag(run, root, name, commit, message),
+    createTagObject: (root, name, commit, message) => createTagObject(run, root, name, commit, message),
     readTag: (root, name) => readTag(run, root, name),
     listTags: (root, pattern) => listTags(run, root, pattern),
 
-    provisionWorktree: (root, path, commit) => provisionWorktree(run, root, path, commit),
+    provisionWorktree: (root, path, commit, opts) => provisionWorktree(run, root, path, commit, opts),
     removeWorktree: (root, path) => removeWorktree(run, root, path),
     listWorktrees: (root) => listWorktrees(run, root),
 
@@ -84,4 +103,6 @@ export function createGitAdapter(options: GitAdapterOptions = {}): GitAdapter {
     push: (root, remote, refspecs) => push(run, root, remote, refspecs),
     fetch: (root, remote, refspecs) => fetch(run, root, remote, refspecs),
   };
+  // CEE_TIMINGS=1: record every port call as `git.<method>` (a no-op otherwise).
+  return instrument(adapter, 'git');
 }

@@ -1,3 +1,5 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { CommitSpec } from '@cgce/core';
 import { InputError } from '@cgce/core';
 import { identityEnv, resolveIdentity } from './identity.js';
@@ -59,4 +61,33 @@ export async function commitTree(run: GitRunner, root: string, spec: CommitSpec)
     }
     throw e;
   }
+}
+
+/** git's default `gc.auto`: loose objects beyond which `git gc --auto` packs them. */
+const GC_AUTO_DEFAULT = 6700;
+/** git's default `gc.logExpiry`. */
+const GC_LOG_EXPIRY_MS = 24 * 3600 * 1000;
+
+/**
+ * Keep loose objects bounded. CEE writes objects with plumbing only (hash-object, update-index, write-tree,
+ * commit-tree, mktag), and plumbing never runs git's automatic housekeeping. This estimates the loose objects
+ * the way git does (one fan-out folder, `objects/17`, times 256) and, only past git's default threshold, runs
+ * `git gc --auto`: git then applies the repository's own `gc.*` settings (`gc.auto=0` turns it off) and, by
+ * default, packs in the background (`gc.autoDetach`). Returns whether git was asked.
+ */
+export async function gcAuto(run: GitRunner, root: string, commonDir: string): Promise<boolean> {
+  let entries: string[];
+  try {
+    entries = await readdir(join(commonDir, 'objects', '17'));
+  } catch {
+    return false;
+  }
+  if (entries.length * 256 <= GC_AUTO_DEFAULT) return false;
+  // Loose objects that nothing references (an evaluated patch that was retried, say) are not packed, only
+  // pruned after gc.pruneExpire (2 weeks): git then records in gc.log that packing did not help and refuses
+  // `gc --auto` for gc.logExpiry (a day). Do not even start it meanwhile.
+  const log = await stat(join(commonDir, 'gc.log')).catch(() => null);
+  if (log && Date.now() - log.mtimeMs < GC_LOG_EXPIRY_MS) return false;
+  await run.exec(root, ['gc', '--auto', '--quiet'], { okExitCodes: [0, 1, 128] });
+  return true;
 }

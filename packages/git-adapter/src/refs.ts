@@ -85,3 +85,44 @@ export async function listRefs(run: GitRunner, root: string, prefix: string): Pr
   }
   return refs;
 }
+
+export interface RefUpdate {
+  ref: string;
+  /** The new object id. */
+  oid: string;
+  /** As for updateRef: an oid the ref must have now, `null` when it must not exist, undefined for no check. */
+  expectedOld?: string | null;
+}
+
+/**
+ * Several ref updates as ONE transaction (`update-ref --stdin -z`): either all of them happen or none.
+ * A failed check throws InputError(`REF_CONFLICT`) whose details name the ref (`details.ref`) and whether it
+ * already existed when it was expected not to (`details.exists`).
+ */
+export async function updateRefs(run: GitRunner, root: string, updates: readonly RefUpdate[], message = 'cee'): Promise<void> {
+  if (updates.length === 0) return;
+  const lines: string[] = [];
+  for (const u of updates) {
+    assertRefName(u.ref);
+    assertArg(u.oid, 'object id');
+    if (u.expectedOld) assertArg(u.expectedOld, 'expected old object id');
+    // -z format: `create SP <ref> NUL <new> NUL` (must not exist), `update SP <ref> NUL <new> NUL [<old>] NUL`.
+    if (u.expectedOld === null) lines.push(`create ${u.ref}\0${u.oid}\0`);
+    else lines.push(`update ${u.ref}\0${u.oid}\0${u.expectedOld ?? ''}\0`);
+  }
+  const args = ['update-ref', '-m', message, '--stdin', '-z'];
+  try {
+    await run.exec(root, args, { input: lines.join('') });
+  } catch (e) {
+    if (!(e instanceof GitCommandError)) throw e;
+    const m = /cannot lock ref '([^']+)'/.exec(e.stderr);
+    const ref = m?.[1];
+    const update = updates.find((u) => u.ref === ref);
+    if (update && update.expectedOld !== undefined) {
+      const exists = /reference already exists/.test(e.stderr);
+      const want = update.expectedOld === null ? 'not to exist' : `to be at ${update.expectedOld}`;
+      throw new InputError('REF_CONFLICT', `${update.ref} was expected ${want}: ${e.stderr.trim()}`, { cause: e, details: { ref: update.ref, exists } });
+    }
+    throw e;
+  }
+}

@@ -1,15 +1,32 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { RepoInfo } from '@cgce/core';
 import { InputError } from '@cgce/core';
 import { GitCommandError, type GitRunner } from './runner.js';
-import { assertArg } from './validate.js';
+import { assertArg, isHexOid } from './validate.js';
 import { repoDirs } from './worktrees.js';
 
-/** The repository containing `cwd` (a linked worktree works too). InputError(`NOT_A_REPO`) otherwise. */
+/**
+ * The repository containing `cwd` (a linked worktree works too). InputError(`NOT_A_REPO`) otherwise.
+ * One git call in the usual case: `rev-parse` prints the folders and HEAD's commit, and the branch is read
+ * from the HEAD file. An unborn HEAD, a bare repository or anything unusual takes the longer path.
+ */
 export async function open(run: GitRunner, cwd: string): Promise<RepoInfo> {
   const notARepo = (cause?: unknown) =>
     new InputError('NOT_A_REPO', `${cwd} is not inside a git repository`, cause === undefined ? {} : { cause });
   if (!existsSync(cwd)) throw notARepo();
+  const quick = await run.exec(
+    cwd,
+    ['rev-parse', '--path-format=absolute', '--show-toplevel', '--absolute-git-dir', '--git-common-dir', 'HEAD^{commit}'],
+    { okExitCodes: [0, 128] },
+  );
+  const lines = quick.stdout.toString('utf8').replace(/\n$/, '').split('\n');
+  if (quick.exitCode === 0 && lines.length === 4 && isHexOid(lines[3]!)) {
+    const [top, gitDir, commonDir, head] = lines as [string, string, string, string];
+    const branch = await currentBranch(gitDir);
+    if (branch !== undefined) return { root: top, gitDir, commonDir: resolve(cwd, commonDir), head, branch };
+  }
   let dirs: Awaited<ReturnType<typeof repoDirs>>;
   try {
     dirs = await repoDirs(run, cwd);
@@ -30,6 +47,22 @@ export async function open(run: GitRunner, cwd: string): Promise<RepoInfo> {
     head: headOid || null,
     branch: ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null,
   };
+}
+
+/**
+ * The branch HEAD names, from `<gitDir>/HEAD` (`ref: refs/heads/<name>`): null when detached, undefined when
+ * the file says something else (a symbolic ref outside refs/heads, an unreadable file): ask git then.
+ */
+async function currentBranch(gitDir: string): Promise<string | null | undefined> {
+  let text: string;
+  try {
+    text = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+  if (isHexOid(text)) return null;
+  const m = /^ref: refs\/heads\/(.+)$/.exec(text);
+  return m ? m[1]! : undefined;
 }
 
 function remoteArgs(remote: string, refspecs: string[]): string[] {

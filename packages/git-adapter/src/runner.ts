@@ -4,15 +4,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CeeError, type CeeErrorOptions } from '@cgce/core';
-import { simpleGit } from 'simple-git';
+import { record, timingsOn } from './timings.js';
 
 /**
  * The one place that starts git. Two paths, one safety configuration:
- * - `text()` — ordinary calls through simple-git (string stdout): repository discovery, HEAD, write-tree,
- *   push and fetch (where simple-git's own argument guards are a welcome second line);
- * - `exec()` — node:child_process `spawn` with buffers, for calls that need stdin or exact bytes (`-z`
- *   output, blobs, patches, tag objects) and for silent plumbing (update-ref, read-tree, add, clean, reset):
- *   simple-git 4 waits 50 ms after every command that printed nothing, which would add 50 ms to each of them.
+ * - `text()` — calls through simple-git (string stdout): push and fetch, where simple-git's own argument
+ *   guards are a welcome second line. simple-git is imported on first use, so other commands never load it;
+ * - `exec()` — node:child_process `spawn` with buffers, for everything else: calls that need stdin or exact
+ *   bytes (`-z` output, blobs, patches, tag objects), silent plumbing (update-ref, read-tree, add, clean,
+ *   reset: simple-git 4 waits 50 ms after every command that printed nothing), and the hot path
+ *   (discovery, write-tree: one spawn, no simple-git instance per call).
  * Both put the same `-c` settings in front of every command and run with the same environment (`gitEnv`).
  */
 
@@ -24,6 +25,12 @@ export interface GitAdapterOptions {
    * prompts are disabled, so only a slow remote or a huge repository gets near it.
    */
   timeoutMs?: number;
+  /**
+   * Worktrees whose index file is smaller than this many bytes (default 1 MiB, about 10,000 files) are reset
+   * with plain `reset --hard` + `clean`: for them a full walk costs less than the extra git processes of the
+   * status-driven path. 0 always takes the status-driven path.
+   */
+  smallIndexBytes?: number;
 }
 
 /** Settings put in front of every git command (`git -c k=v …`). */
@@ -144,6 +151,8 @@ export function clip(text: string, max = 2048): string {
 export interface ExecOptions {
   /** Bytes written to git's stdin (then closed). Without it stdin is /dev/null. */
   input?: Uint8Array | string;
+  /** Extra `-c key=value` settings for this call only, after the safety settings (see WORKTREE_CONFIG). */
+  config?: readonly string[];
   /** Extra environment (GIT_INDEX_FILE, identity). */
   env?: Record<string, string>;
   /** Exit codes that are not errors (default: 0 only). */
@@ -158,11 +167,23 @@ export interface ExecResult {
 
 export interface GitRunner {
   readonly binary: string;
+  /** See GitAdapterOptions.smallIndexBytes. */
+  readonly smallIndexBytes: number;
   /** simple-git: ordinary calls with text output. Throws GitCommandError on a non-zero exit. */
   text(cwd: string, args: readonly string[], options?: { env?: Record<string, string> }): Promise<string>;
   /** child_process: stdin and/or exact bytes. Throws GitCommandError unless the exit code is allowed. */
   exec(cwd: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
 }
+
+/**
+ * Settings for commands that read or write the index of CEE's own run worktree (never the user's):
+ * the untracked cache lets `status` skip folders whose mtime did not change (git's own `feature.manyFiles`
+ * setting turns it on), and index preloading stats files on all cores. No fsmonitor, ever.
+ */
+export const WORKTREE_CONFIG: readonly string[] = ['core.untrackedCache=true', 'core.preloadIndex=true'];
+
+/** simple-git is only needed by `text()` (push, fetch): load it on first use, not with the CLI. */
+let simpleGitModule: Promise<typeof import('simple-git')> | null = null;
 
 export function createRunner(options: GitAdapterOptions = {}): GitRunner {
   const binary = options.gitBinary ?? 'git';
@@ -174,6 +195,8 @@ export function createRunner(options: GitAdapterOptions = {}): GitRunner {
     if (!existsSync(cwd)) throw new GitCommandError(args, -1, `cannot run git in ${cwd}: no such directory`);
     const env = gitEnv(opts.env);
     let failure: { exitCode: number; stderr: string } | undefined;
+    if (!simpleGitModule) simpleGitModule = import('simple-git');
+    const { simpleGit } = await simpleGitModule;
     const git = simpleGit({
       baseDir: cwd,
       binary,
@@ -193,19 +216,25 @@ export function createRunner(options: GitAdapterOptions = {}): GitRunner {
         return new Error(failure.stderr);
       },
     }).env(env);
+    const started = timingsOn() ? performance.now() : 0;
     try {
       return await git.raw([...args]);
     } catch (e) {
       if (failure) throw new GitCommandError(args, failure.exitCode, failure.stderr, { cause: e });
       throw new GitCommandError(args, -1, e instanceof Error ? e.message : String(e), { cause: e });
+    } finally {
+      if (started) record(`git ${args[0] ?? ''} (simple-git)`, started);
     }
   }
 
   function exec(cwd: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     assertArgs(args);
+    if (opts.config) assertArgs(opts.config);
     const ok = opts.okExitCodes ?? [0];
-    return new Promise<ExecResult>((resolve, reject) => {
-      const child = spawn(binary, [...configArgs, ...args], {
+    const started = timingsOn() ? performance.now() : 0;
+    const promise = new Promise<ExecResult>((resolve, reject) => {
+      const extra = opts.config ? opts.config.flatMap((kv) => ['-c', kv]) : [];
+      const child = spawn(binary, [...configArgs, ...extra, ...args], {
         cwd,
         env: gitEnv(opts.env),
         stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -253,9 +282,11 @@ export function createRunner(options: GitAdapterOptions = {}): GitRunner {
         child.stdin.end(typeof opts.input === 'string' ? Buffer.from(opts.input, 'utf8') : opts.input);
       }
     });
+    if (!started) return promise;
+    return promise.finally(() => record(`git ${args[0] ?? ''}`, started));
   }
 
-  return { binary, text, exec };
+  return { binary, text, exec, smallIndexBytes: options.smallIndexBytes ?? 1 << 20 };
 }
 
 /** Refuse NUL bytes in arguments (git would see a truncated argument). */

@@ -1,24 +1,16 @@
 import { existsSync } from 'node:fs';
-import { copyFile, lstat } from 'node:fs/promises';
+import { copyFile, link, lstat, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SnapshotResult } from '@cgce/core';
 import { type GitRunner, splitNul, withTempDir } from './runner.js';
+import { worktreeStatus } from './status.js';
 import { linkedWorktree, repoDirs } from './worktrees.js';
 
-/**
- * Untracked (not ignored) files larger than `cap` bytes, checked BEFORE anything is added: an oversized
- * file is never hashed into the object database, and the index is never touched on refusal.
- * One `ls-files --others` call plus an lstat per untracked file.
- */
-async function oversizedUntracked(
-  run: GitRunner,
-  top: string,
-  cap: number,
-  env: Record<string, string>,
-): Promise<Array<{ path: string; bytes: number }>> {
-  const res = await run.exec(top, ['ls-files', '-z', '--others', '--exclude-standard'], { env });
-  const paths = splitNul(res.stdout);
-  const found: Array<{ path: string; bytes: number }> = [];
+type Oversized = Array<{ path: string; bytes: number }>;
+
+/** Files (not folders) among `paths` under `top` larger than `cap` bytes: one lstat each, 64 at a time. */
+async function oversizedAmong(top: string, paths: readonly string[], cap: number): Promise<Oversized> {
+  const found: Oversized = [];
   for (let i = 0; i < paths.length; i += 64) {
     const chunk = paths.slice(i, i + 64);
     const stats = await Promise.all(chunk.map((p) => lstat(join(top, p)).catch(() => null)));
@@ -30,21 +22,72 @@ async function oversizedUntracked(
 }
 
 /**
- * Record a CEE worktree as it is (untracked files included, ignored ones excluded) in its own index:
- * `add -A` + `write-tree`. Refuses, changing nothing, when an untracked file exceeds `maxUntrackedBytes`.
- * (`baseTree` is not needed: the size check runs on the untracked files themselves, before `add`.)
+ * Untracked (not ignored) files larger than `cap` bytes, checked BEFORE anything is added: an oversized
+ * file is never hashed into the object database, and the index is never touched on refusal.
+ * One `ls-files --others` call plus an lstat per untracked file (used for the user's tree).
+ */
+async function oversizedUntracked(run: GitRunner, top: string, cap: number, env: Record<string, string>): Promise<Oversized> {
+  const res = await run.exec(top, ['ls-files', '-z', '--others', '--exclude-standard'], { env });
+  return oversizedAmong(top, splitNul(res.stdout), cap);
+}
+
+/**
+ * Record a CEE worktree as it is (untracked files included, ignored ones excluded) in its own index and return
+ * the tree: the same result as `add -A` + `write-tree`, for the cost of one stat pass.
+ *
+ * 1. `status` (porcelain v2, untracked cache on): which tracked files differ from the index and which files
+ *    are untracked; folders of untracked files are listed with `ls-files --others` limited to them;
+ * 2. the untracked files are checked against `maxUntrackedBytes` BEFORE anything is added: an oversized file
+ *    is refused, never hashed into the object database, and the index file is put back byte for byte (it is
+ *    hard-linked aside first, since `status` writes refreshed stat data into it);
+ * 3. `update-index --add --remove --replace --stdin` with exactly those paths (no walk, no pathspec matching),
+ *    `add -A -- <path>` only for submodules and nested repositories, then `write-tree`.
+ * (`baseTree` is not needed: the size check runs on the untracked files themselves, before anything is added.)
  */
 export async function snapshotWorktree(
   run: GitRunner,
   worktreePath: string,
   options: { maxUntrackedBytes: number; baseTree: string },
 ): Promise<SnapshotResult> {
-  const { top } = await linkedWorktree(run, worktreePath);
-  const oversized = await oversizedUntracked(run, top, options.maxUntrackedBytes, {});
-  if (oversized.length > 0) return { tree: '', oversized };
-  await run.exec(top, ['add', '-A']);
-  const tree = await run.text(top, ['write-tree']);
-  return { tree: tree.trim() };
+  const { top, gitDir } = await linkedWorktree(run, worktreePath);
+  const index = join(gitDir, 'index');
+  const backup = `${index}.cee-snapshot-${process.pid}`;
+  await rm(backup, { force: true });
+  const kept = await link(index, backup).then(
+    () => true,
+    () => false,
+  );
+  try {
+    const st = await worktreeStatus(run, top);
+    let untracked = st.untracked.filter((p) => !p.endsWith('/'));
+    const folders = st.untracked.filter((p) => p.endsWith('/'));
+    // A tracked file replaced by a folder shows only as deleted: its new content is untracked, look there too.
+    const nowFolders = await Promise.all(st.deleted.map((p) => lstat(join(top, p)).then((s) => s.isDirectory(), () => false)));
+    st.deleted.forEach((p, i) => {
+      if (nowFolders[i]) folders.push(`${p}/`);
+    });
+    if (folders.length > 0) {
+      const res = await run.exec(top, ['ls-files', '-z', '--others', '--exclude-standard', '--', ...folders]);
+      untracked = untracked.concat(splitNul(res.stdout));
+    }
+    // Nested repositories show as `path/`: `add -A` records them (as gitlinks), so do we.
+    const nested = [...st.gitlinks, ...untracked.filter((p) => p.endsWith('/'))];
+    untracked = untracked.filter((p) => !p.endsWith('/'));
+    const oversized = await oversizedAmong(top, untracked, options.maxUntrackedBytes);
+    if (oversized.length > 0) {
+      if (kept) await rename(backup, index);
+      return { tree: '', oversized };
+    }
+    const paths = [...st.changed, ...untracked];
+    if (paths.length > 0) {
+      await run.exec(top, ['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], { input: `${paths.join('\0')}\0` });
+    }
+    if (nested.length > 0) await run.exec(top, ['add', '-A', '--', ...nested]);
+    const tree = await run.exec(top, ['write-tree']);
+    return { tree: tree.stdout.toString('utf8').trim() };
+  } finally {
+    if (kept) await rm(backup, { force: true });
+  }
 }
 
 /**
@@ -61,8 +104,8 @@ export async function snapshotUserTree(run: GitRunner, root: string, options: { 
     const oversized = await oversizedUntracked(run, dirs.top, options.maxUntrackedBytes, env);
     if (oversized.length > 0) return { tree: '', oversized };
     await run.exec(dirs.top, ['add', '-A'], { env });
-    const tree = await run.text(dirs.top, ['write-tree'], { env });
-    return { tree: tree.trim() };
+    const tree = await run.exec(dirs.top, ['write-tree'], { env });
+    return { tree: tree.stdout.toString('utf8').trim() };
   });
 }
 
@@ -76,8 +119,8 @@ export async function indexTree(run: GitRunner, root: string): Promise<string> {
     const index = join(dir, 'index');
     const real = join(dirs.gitDir, 'index');
     if (existsSync(real)) await copyFile(real, index);
-    const tree = await run.text(dirs.top, ['write-tree'], { env: { GIT_INDEX_FILE: index } });
-    return tree.trim();
+    const tree = await run.exec(dirs.top, ['write-tree'], { env: { GIT_INDEX_FILE: index } });
+    return tree.stdout.toString('utf8').trim();
   });
 }
 

@@ -3,7 +3,7 @@ import { InputError } from '@cgce/core';
 import { resolveIdentity } from './identity.js';
 import { readRef, resolveCommit } from './refs.js';
 import { GitCommandError, type GitRunner } from './runner.js';
-import { assertArg } from './validate.js';
+import { assertArg, isHexOid } from './validate.js';
 
 const TAG_FIELDS = [
   '%(refname)',
@@ -19,29 +19,53 @@ const TAG_FIELDS = [
 /** NUL after every field; for-each-ref adds a newline after each record (a tag message cannot hold NUL). */
 const TAG_FORMAT = `--format=${TAG_FIELDS.join('%00')}%00`;
 
+/** A name made only of these, not starting with `.` and not ending in `.lock` or `.`, is always a valid ref part. */
+const SIMPLE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
 async function assertTagName(run: GitRunner, root: string, name: string): Promise<void> {
   assertArg(name, 'tag name');
+  // `codex-cp-12` and the like need no git process; anything else goes through check-ref-format.
+  if (SIMPLE_TAG.test(name) && !name.includes('..') && !name.endsWith('.lock') && !name.endsWith('.')) return;
   const res = await run.exec(root, ['check-ref-format', `refs/tags/${name}`], { okExitCodes: [0, 1] });
   if (res.exitCode !== 0) throw new InputError('TAG_NAME_INVALID', `${JSON.stringify(name)} is not a valid tag name`);
 }
 
 /**
- * An annotated tag built with `git mktag` (tagger = the repository's identity or CEE's, date now, UTC) and
- * published with `update-ref refs/tags/<name> <tag> ""`: atomic, never overwrites; InputError(`TAG_EXISTS`)
- * when the tag exists already. The message is stored verbatim, with a final newline added when missing
- * (readTag/listTags give it back without that one newline).
+ * The annotated tag object for `name` on `commit` (`git mktag`: tagger = the repository's identity or CEE's,
+ * date now, UTC), written to the object store but not published under any ref. A full object id is handed to
+ * mktag as it is (mktag itself checks that it names a commit); anything else is resolved first.
  */
-export async function createTag(run: GitRunner, root: string, name: string, commit: string, message: string): Promise<string> {
-  await assertTagName(run, root, name);
+export async function createTagObject(run: GitRunner, root: string, name: string, commit: string, message: string): Promise<string> {
   if (message.includes('\0')) throw new InputError('GIT_BAD_ARGUMENT', 'a tag message cannot contain NUL bytes');
-  const [oid, id] = await Promise.all([resolveCommit(run, root, commit), resolveIdentity(run, root)]);
+  const [, oid, id] = await Promise.all([
+    assertTagName(run, root, name),
+    isHexOid(commit) ? commit : resolveCommit(run, root, commit),
+    resolveIdentity(run, root),
+  ]);
   if (!oid) throw new InputError('REV_NOT_FOUND', `${commit} does not name a commit`);
   const when = Math.floor(Date.now() / 1000);
   const body =
     `object ${oid}\ntype commit\ntag ${name}\ntagger ${id.name} <${id.email}> ${when} +0000\n\n` +
     (message.endsWith('\n') ? message : `${message}\n`);
-  const made = await run.exec(root, ['mktag'], { input: body });
-  const tagOid = made.stdout.toString('utf8').trim();
+  try {
+    const made = await run.exec(root, ['mktag'], { input: body });
+    return made.stdout.toString('utf8').trim();
+  } catch (e) {
+    if (e instanceof GitCommandError && /could not read tagged object|tagged as 'commit', but is a|bad object|invalid object/i.test(e.stderr)) {
+      throw new InputError('REV_NOT_FOUND', `${commit} does not name a commit`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/**
+ * An annotated tag built with `git mktag` (createTagObject) and published with
+ * `update-ref refs/tags/<name> <tag> ""`: atomic, never overwrites; InputError(`TAG_EXISTS`) when the tag
+ * exists already. The message is stored verbatim, with a final newline added when missing (readTag/listTags
+ * give it back without that one newline).
+ */
+export async function createTag(run: GitRunner, root: string, name: string, commit: string, message: string): Promise<string> {
+  const tagOid = await createTagObject(run, root, name, commit, message);
   const ref = `refs/tags/${name}`;
   try {
     await run.exec(root, ['update-ref', '-m', 'cee: tag', ref, tagOid, '']);

@@ -1,10 +1,11 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '@cgce/core';
 import { identityEnv, resolveIdentity } from './identity.js';
 import { GitCommandError, type GitRunner, splitNul, withTempDir } from './runner.js';
-import { assertArg } from './validate.js';
+import { worktreeStatus } from './status.js';
+import { assertArg, isHexOid } from './validate.js';
 
 export interface WorktreeRecord {
   path: string;
@@ -24,13 +25,9 @@ export interface RepoDirs {
 
 /** `rev-parse --show-toplevel --absolute-git-dir --git-common-dir` (absolute), in one call. */
 export async function repoDirs(run: GitRunner, cwd: string): Promise<RepoDirs> {
-  const out = await run.text(cwd, [
-    'rev-parse',
-    '--path-format=absolute',
-    '--show-toplevel',
-    '--absolute-git-dir',
-    '--git-common-dir',
-  ]);
+  if (!existsSync(cwd)) throw new GitCommandError(['rev-parse'], -1, `cannot run git in ${cwd}: no such directory`);
+  const res = await run.exec(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--absolute-git-dir', '--git-common-dir']);
+  const out = res.stdout.toString('utf8');
   const lines = out.replace(/\n$/, '').split('\n');
   if (lines.length !== 3) throw new GitCommandError(['rev-parse'], 0, `unexpected rev-parse output: ${JSON.stringify(out)}`);
   const [top, gitDir, commonDirRaw] = lines as [string, string, string];
@@ -38,8 +35,34 @@ export async function repoDirs(run: GitRunner, cwd: string): Promise<RepoDirs> {
   return { top, gitDir, commonDir, isMain: samePath(gitDir, commonDir) };
 }
 
+/**
+ * The top of a linked worktree, read from its files without running git: `<path>/.git` is a file
+ * `gitdir: <G>` and `<G>/commondir` exists (git writes both for `worktree add`; a submodule's `.git` file has
+ * no `commondir`). Null when `path` is anything else (a subfolder, the main tree, a submodule, a broken
+ * worktree): callers then ask git.
+ */
+export async function linkedWorktreeFromFiles(path: string): Promise<RepoDirs | null> {
+  try {
+    const dotGit = join(path, '.git');
+    if (!(await lstat(dotGit)).isFile()) return null;
+    const m = /^gitdir: (.+?)\r?\n?$/.exec(await readFile(dotGit, 'utf8'));
+    if (!m) return null;
+    const top = resolve(path);
+    const gitDir = resolve(top, m[1]!);
+    const common = (await readFile(join(gitDir, 'commondir'), 'utf8')).trim();
+    if (!common || !existsSync(join(gitDir, 'HEAD'))) return null;
+    const commonDir = resolve(gitDir, common);
+    if (samePath(gitDir, commonDir)) return null;
+    return { top, gitDir, commonDir, isMain: false };
+  } catch {
+    return null;
+  }
+}
+
 /** Throw unless `worktreePath` is a linked worktree: CEE never resets or snapshots the user's own tree here. */
 export async function linkedWorktree(run: GitRunner, worktreePath: string): Promise<RepoDirs> {
+  const fast = await linkedWorktreeFromFiles(worktreePath);
+  if (fast) return fast;
   let dirs: RepoDirs;
   try {
     dirs = await repoDirs(run, worktreePath);
@@ -89,14 +112,125 @@ export async function listWorktrees(run: GitRunner, root: string): Promise<strin
   return (await worktreeRecords(run, root)).map((r) => r.path);
 }
 
+export interface ProvisionOptions {
+  /**
+   * The tree that the worktree's files and index are known to hold exactly, untracked files included (for
+   * example a snapshot just taken): the status pass is skipped and only the files that differ from
+   * `commit`'s tree are rewritten. When that fails (a file changed meanwhile), the full reset runs.
+   */
+  knownTree?: string;
+}
+
 /**
- * Make `path` a detached worktree at `commit`. A registered worktree is reused (`reset --hard` +
- * `clean -fd`: only what differs is rewritten, ignored files such as node_modules stay); otherwise
- * `worktree add --detach`.
+ * Is `abs` a worktree registered in the repository whose main working tree is `root`? Read from the
+ * administrative files (no git process): `<abs>/.git` names `<G>`, `<G>/commondir` is `<root>/.git` and
+ * `<G>/gitdir` names `<abs>/.git` back. Null when anything does not fit: callers then ask `worktree list`.
  */
-export async function provisionWorktree(run: GitRunner, root: string, path: string, commit: string): Promise<void> {
+async function registeredWorktree(root: string, abs: string): Promise<RepoDirs | null> {
+  const dirs = await linkedWorktreeFromFiles(abs);
+  if (!dirs) return null;
+  try {
+    const rootGit = join(root, '.git');
+    if (!(await lstat(rootGit)).isDirectory() || !samePath(dirs.commonDir, rootGit)) return null;
+    const back = (await readFile(join(dirs.gitDir, 'gitdir'), 'utf8')).trim();
+    return samePath(resolve(dirs.gitDir, back), join(abs, '.git')) ? dirs : null;
+  } catch {
+    return null;
+  }
+}
+
+/** More untracked entries than this: one plain `clean -fd` is cheaper than naming them all. */
+const MAX_NAMED_CLEAN = 200;
+/**
+ * Up to this many differing paths, `restore --source -SW <paths>` beats a two-tree `read-tree -m -u` (which
+ * walks both trees whole: ~70 ms at 50,000 files); pathspec matching makes it slower beyond (git 2.39).
+ */
+const MAX_RESTORE_PATHS = 64;
+
+/**
+ * Move a worktree whose index and files hold exactly `from` to `to`, rewriting only the files that differ.
+ * Few paths: `diff-tree` then `restore --source=<to> --staged --worktree` on them (which refuses, changing
+ * nothing, when a file becomes a folder or the reverse); otherwise, or on that refusal, `read-tree -m -u`.
+ */
+export async function moveTree(run: GitRunner, top: string, from: string, to: string): Promise<void> {
+  if (from === to) return;
+  const diff = await run.exec(top, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', from, to]);
+  const paths = splitNul(diff.stdout);
+  if (paths.length === 0) return;
+  if (paths.length <= MAX_RESTORE_PATHS) {
+    const res = await run.exec(
+      top,
+      ['restore', `--source=${to}`, '--staged', '--worktree', '--no-recurse-submodules', '--pathspec-from-file=-', '--pathspec-file-nul'],
+      { input: `${paths.join('\0')}\0`, okExitCodes: [0, 1, 128] },
+    );
+    if (res.exitCode === 0) return;
+  }
+  await run.exec(top, ['read-tree', '-m', '-u', from, to]);
+}
+
+/**
+ * Reset a reused worktree to `commit` touching only what differs: one `status` (the untracked cache makes it
+ * a stat pass), restore modified files from the index, remove untracked ones, then move the index and files
+ * from the index's tree to the commit's tree (moveTree) and point HEAD at `commit`.
+ * The same end state as `reset --hard <commit>` + `clean -fd` (untracked folders that hold nothing at all
+ * may remain: git does not record folders). Returns false, having changed nothing it could not redo, when the
+ * worktree is in a state this does not handle (conflicts, HEAD on a branch): the caller then runs the reset.
+ */
+async function resetByStatus(run: GitRunner, dirs: RepoDirs, commit: string, knownTree?: string): Promise<boolean> {
+  const top = dirs.top;
+  const headFile = (await readFile(join(dirs.gitDir, 'HEAD'), 'utf8')).trim();
+  if (!isHexOid(headFile)) return false; // HEAD on a branch: `reset --hard` would move the branch; keep that path
+  // A small index (under ~10,000 files) is walked faster than extra git processes start: plain commands.
+  const indexBytes = (await stat(join(dirs.gitDir, 'index')).catch(() => null))?.size ?? 0;
+  if (indexBytes < run.smallIndexBytes) {
+    if (!knownTree) return false;
+    // Nothing untracked (the index holds the whole worktree), so no `clean` is needed.
+    await run.exec(top, ['reset', '-q', '--hard', '--no-recurse-submodules', commit]);
+    return true;
+  }
+  try {
+    const [revs, st] = await Promise.all([
+      run.exec(top, ['rev-parse', `${commit}^{commit}`, `${commit}^{tree}`], { okExitCodes: [0, 128] }),
+      knownTree ? null : worktreeStatus(run, top),
+    ]);
+    const [commitOid, targetTree] = revs.stdout.toString('utf8').trim().split('\n');
+    if (revs.exitCode !== 0 || !commitOid || !targetTree || !isHexOid(commitOid) || !isHexOid(targetTree)) return false;
+    let from = knownTree;
+    if (st) {
+      if (st.unmerged || st.gitlinks.length > 0) return false;
+      if (st.changed.length > 0) {
+        await run.exec(top, ['checkout-index', '-f', '-q', '-u', '-z', '--stdin'], { input: `${st.changed.join('\0')}\0` });
+      }
+      if (st.untracked.length > MAX_NAMED_CLEAN) await run.exec(top, ['clean', '-fdq']);
+      else if (st.untracked.length > 0) await run.exec(top, ['clean', '-fdq', '--', ...st.untracked]);
+      from = (await run.exec(top, ['write-tree'])).stdout.toString('utf8').trim();
+    }
+    await moveTree(run, top, from!, targetTree);
+    if (headFile !== commitOid) await run.exec(top, ['update-ref', '--no-deref', '-m', 'cee: provision', 'HEAD', commitOid]);
+    return true;
+  } catch (e) {
+    // Anything git refused (a file changed meanwhile, a conflict): the full reset below puts it right.
+    if (e instanceof GitCommandError) return false;
+    throw e;
+  }
+}
+
+/**
+ * Make `path` a detached worktree at `commit`. A registered worktree is reused and only what differs is
+ * rewritten (ignored files such as node_modules stay): a `status` pass, then the files that differ (see
+ * resetByStatus), falling back to `reset --hard` + `clean -fd`; otherwise `worktree add --detach`.
+ */
+export async function provisionWorktree(run: GitRunner, root: string, path: string, commit: string, options: ProvisionOptions = {}): Promise<void> {
   assertArg(commit, 'commit');
+  if (options.knownTree) assertArg(options.knownTree, 'tree');
   const abs = resolve(root, path);
+  const registered = await registeredWorktree(root, abs);
+  if (registered) {
+    if (await resetByStatus(run, registered, commit, options.knownTree)) return;
+    await run.exec(abs, ['reset', '-q', '--hard', '--no-recurse-submodules', commit]);
+    await run.exec(abs, ['clean', '-fdq']);
+    return;
+  }
   const records = await worktreeRecords(run, root);
   const idx = records.findIndex((r) => samePath(r.path, abs));
   if (idx === 0) throw new InputError('WORKTREE_IS_MAIN', `${abs} is the repository's main working tree`);
@@ -281,6 +415,6 @@ export async function mergeIntoCurrent(
     }
     throw new GitCommandError(args, res.exitCode, msg);
   }
-  const head = await run.text(top, ['rev-parse', '--verify', 'HEAD']);
-  return { commit: head.trim() };
+  const head = await run.exec(top, ['rev-parse', '--verify', 'HEAD']);
+  return { commit: head.stdout.toString('utf8').trim() };
 }

@@ -90,7 +90,6 @@ export function generateRepo(dir, files, { seed = 1 } = {}) {
   git(dir, ['config', 'user.name', 'Bench']);
   git(dir, ['config', 'user.email', 'bench@localhost.invalid']);
   git(dir, ['config', 'commit.gpgsign', 'false']);
-  git(dir, ['config', 'gc.auto', '0']);
   const paths = [];
   const made = new Set();
   for (let i = 0; i < files; i++) {

@@ -7,6 +7,7 @@ import { requireRun, type Engine } from './context.js';
 import { faultPoint } from './fault.js';
 import { approvalsNeeded, awaitingApproval, blockWith, engineConfigDecisions, secretDecisions } from './guard.js';
 import { runCtx } from './edit.js';
+import { timed } from './timings.js';
 
 export interface CheckpointOptions {
   message?: string;
@@ -38,14 +39,22 @@ export async function checkpoint(engine: Engine, options: CheckpointOptions = {}
   const id = state.currentStep ?? 1;
   const step = state.steps[String(id)];
   if (step?.status === 'awaiting_approval') throw awaitingApproval(id, step.tier ?? 'high', step.tierReasons, approvalsNeeded(engine, step.tier ?? 'high'), 0);
-  if (!step || !step.startCommit || !state.worktree || !['applied', 'approved', 'tested', 'failed'].includes(step.status)) {
+  if (!step?.startCommit || !state.worktree || !['applied', 'approved', 'tested', 'failed'].includes(step.status)) {
     throw new InputError('NOTHING_TO_CHECKPOINT', `Step ${id} has no applied change to checkpoint${step ? ` (it is ${step.status})` : ''}.`);
   }
   const planStep = state.plan?.steps.find((s) => s.id === id);
   await engine.hooks.run('pre-checkpoint', { run: runCtx(engine, state), plan: state.plan, step: planStep }, `step:${id}`);
-  const startTree = await git.treeOf(root, step.startCommit);
+  // The start tree is only needed when running the step changed the tree after the edit: look it up alongside
+  // the snapshot (the worktree's index holds the step's patch tree, which is the snapshot's base).
+  const startTreeP = git.treeOf(root, step.startCommit);
+  startTreeP.catch(() => undefined);
+  // The checkpoint store may read the numbers in use meanwhile (@cgce/checkpoint's prepare()).
+  (engine.checkpoints as { prepare?: () => void }).prepare?.();
   engine.reporter.progress('recording the worktree');
-  const snap = await git.snapshotWorktree(state.worktree, { maxUntrackedBytes: engine.config.guardrails.maxUntrackedFileBytes, baseTree: startTree });
+  const worktree = state.worktree;
+  const snap = await timed('checkpoint:snapshot', async () =>
+    git.snapshotWorktree(worktree, { maxUntrackedBytes: engine.config.guardrails.maxUntrackedFileBytes, baseTree: step.patchTree ?? (await startTreeP) }),
+  );
   if (snap.oversized?.length) {
     const list = snap.oversized.map((o) => `${o.path} (${o.bytes} bytes)`).join(', ');
     throw new InputError(
@@ -54,8 +63,11 @@ export async function checkpoint(engine: Engine, options: CheckpointOptions = {}
       { details: { oversized: snap.oversized } },
     );
   }
+  // What `edit` evaluated is the patch tree; only a tree that differs from it (files written by running the
+  // step) needs the built-in protections and the secret scan again.
   if (snap.tree !== step.patchTree) {
-    const change = await git.diffTrees(root, startTree, snap.tree, { withLines: true });
+    const startTree = await startTreeP;
+    const change = await timed('checkpoint:rescan', () => git.diffTrees(root, startTree, snap.tree, { withLines: true }));
     const denies = generatedFileDecisions(engine, change, new Set(step.changedFiles));
     if (denies.length) return blockWith(engine, state, id, denies, `Checkpoint of step ${id}`);
   }
@@ -67,12 +79,18 @@ export async function checkpoint(engine: Engine, options: CheckpointOptions = {}
   const message = options.message?.trim() || `Step ${id}: ${planStep?.title ?? 'checkpoint'}`;
 
   state.pending = { kind: 'checkpoint', startedAt: new Date().toISOString(), pid: process.pid, data: { step: id, tree: snap.tree, startCommit: step.startCommit } };
-  await engine.state.write(state);
+  // The commit is an unreferenced object until the tag names it, so it is written while the pending state is
+  // saved (a crash before the tag leaves at most an object that gc prunes; recovery looks for the tag).
+  const [, commit] = await timed('checkpoint:commit', () =>
+    Promise.all([
+      engine.state.write(state),
+      git.commitTree(root, { tree: snap.tree, parents: [step.startCommit!], message: `${message}\n\nCEE run ${state.runId}, step ${id}` }),
+    ]),
+  );
   faultPoint('checkpoint:after-pending');
-  const commit = await git.commitTree(root, { tree: snap.tree, parents: [step.startCommit], message: `${message}\n\nCEE run ${state.runId}, step ${id}` });
   faultPoint('checkpoint:after-commit');
   let next: SessionState | null = null;
-  const meta = await engine.checkpoints.create((tag) => {
+  const meta = await timed('checkpoint:tag', () => engine.checkpoints.create((tag) => {
     const after: SessionState = structuredClone(state);
     after.pending = null;
     after.lastCheckpoint = tag;
@@ -96,20 +114,29 @@ export async function checkpoint(engine: Engine, options: CheckpointOptions = {}
       secretFindings: [],
       state: JSON.parse(engine.redact(JSON.stringify(after))) as SessionState,
     };
-  });
+  }));
   faultPoint('checkpoint:after-tag');
   // The tag makes the commit reachable; now move the run branch (compare-and-swap on the step's start).
-  await git.updateRef(root, state.branchRef, commit, step.startCommit);
+  await timed('checkpoint:branch', () => git.updateRef(root, state.branchRef, commit, step.startCommit));
   faultPoint('checkpoint:after-branch');
-  await engine.state.write(next!);
-  await writeReadableCopy(engine, meta);
-  await engine.ledger.append('checkpoint', `${meta.tag} on step ${id} (${verified ? 'verified' : 'not verified'}): ${meta.message}`, {
-    tag: meta.tag,
-    commit,
-    tree: snap.tree,
-    step: id,
-    verified,
+  await timed('checkpoint:record', async () => {
+    await engine.state.write(next!);
+    // The readable copy and the ledger are independent files: write them together.
+    await Promise.all([
+      writeReadableCopy(engine, meta),
+      engine.ledger.append('checkpoint', `${meta.tag} on step ${id} (${verified ? 'verified' : 'not verified'}): ${meta.message}`, {
+        tag: meta.tag,
+        commit,
+        tree: snap.tree,
+        step: id,
+        verified,
+      }),
+    ]);
   });
   await engine.hooks.run('post-checkpoint', { run: runCtx(engine, next!), plan: state.plan, step: planStep, checkpoint: { tag: meta.tag, commit } }, `step:${id}`);
+  // CEE writes objects with plumbing, which never runs git's housekeeping: let git pack loose objects once
+  // there are many (no git process at all below git's default threshold; the repository's gc settings apply).
+  const { gcAuto } = git as typeof git & { gcAuto?: (root: string, commonDir: string) => Promise<boolean> };
+  if (gcAuto) await timed('checkpoint:gc', () => gcAuto(root, engine.repo.commonDir)).catch(() => false);
   return meta;
 }

@@ -1,11 +1,14 @@
+import path from 'node:path';
 import { emptyState, SessionStateSchema, type CheckpointMetadata, type SessionState } from '../domain/state.js';
-import { InputError } from '../errors/index.js';
+import { InputError, isCeeError } from '../errors/index.js';
+import type { GitPort } from '../ports/git.js';
 import { writeAtomic } from '../state/atomic.js';
 import { renderPlanMarkdown } from '../domain/plan.js';
 import type { Engine } from './context.js';
 import { faultPoint } from './fault.js';
 import { writeReadableCopy } from './checkpoint.js';
 import { runCtx } from './edit.js';
+import { timed } from './timings.js';
 
 /** Where the last restore keeps what it replaced, so `cee restore --undo` can bring it back. */
 export const UNDO_REF = 'refs/cee/restore-undo';
@@ -28,21 +31,54 @@ export interface RestoreResult {
   undone?: boolean;
 }
 
-/** Snapshot whatever the run worktree holds that no checkpoint has, as a checkpoint of its own. */
-async function snapshotWorktreeIfChanged(engine: Engine, state: SessionState, why: string): Promise<CheckpointMetadata | null> {
+/**
+ * Optional extras of @cgce/git-adapter, used when the port offers them: provisioning from a tree the worktree
+ * is known to hold (only the files that differ are rewritten) and several ref updates in one transaction.
+ */
+interface GitExtras {
+  provisionWorktree(root: string, path: string, commit: string, options?: { knownTree?: string }): Promise<void>;
+  updateRefs?(root: string, updates: ReadonlyArray<{ ref: string; oid: string; expectedOld?: string | null }>, message?: string): Promise<void>;
+}
+const extras = (git: GitPort) => git as GitPort & GitExtras;
+
+/** The run worktree as just recorded: its tree, the branch tip and its tree, and the checkpoint made of it (if any). */
+interface WorktreeSnapshot {
+  tree: string;
+  tip: string;
+  tipTree: string;
+  meta: CheckpointMetadata | null;
+}
+
+/**
+ * Snapshot whatever the run worktree holds that no checkpoint has, as a checkpoint of its own. Returns what was
+ * recorded even when nothing needed a checkpoint (then `meta` is null): the worktree and its index now hold
+ * exactly `tree`, which lets the restore rewrite only the files that differ.
+ */
+async function snapshotWorktreeIfChanged(
+  engine: Engine,
+  state: SessionState,
+  why: string,
+  onTip?: (tip: string) => void,
+): Promise<WorktreeSnapshot | null> {
   const { git } = engine.deps;
   const root = engine.repo.root;
   if (!state.worktree || !state.branchRef) return null;
-  const tip = await git.readRef(root, state.branchRef);
-  if (!tip) return null;
-  const tipTree = await git.treeOf(root, tip);
-  const wts = await git.listWorktrees(root);
-  if (!wts.includes(state.worktree)) return null;
-  const snap = await git.snapshotWorktree(state.worktree, { maxUntrackedBytes: engine.config.guardrails.maxUntrackedFileBytes, baseTree: tipTree });
+  const branchRef = state.branchRef;
+  const [tip, tipTree] = await Promise.all([git.readRef(root, branchRef), git.treeOf(root, branchRef).catch(() => null)]);
+  if (!tip || !tipTree) return null;
+  onTip?.(tip);
+  let snap: Awaited<ReturnType<GitPort['snapshotWorktree']>>;
+  try {
+    snap = await git.snapshotWorktree(state.worktree, { maxUntrackedBytes: engine.config.guardrails.maxUntrackedFileBytes, baseTree: tipTree });
+  } catch (e) {
+    // No (longer a) worktree there: nothing to keep; provisioning makes a new one.
+    if (isCeeError(e) && (e.code === 'NOT_A_WORKTREE' || e.code === 'WORKTREE_IS_MAIN')) return null;
+    throw e;
+  }
   if (snap.oversized?.length) {
     throw new InputError('UNTRACKED_TOO_LARGE', `Cannot snapshot the run worktree before ${why}: ${snap.oversized.map((o) => o.path).join(', ')} exceed guardrails.maxUntrackedFileBytes. Nothing was changed.`);
   }
-  if (snap.tree === tipTree) return null;
+  if (snap.tree === tipTree) return { tree: snap.tree, tip, tipTree, meta: null };
   const commit = await git.commitTree(root, { tree: snap.tree, parents: [tip], message: `CEE snapshot before ${why}` });
   const meta = await engine.checkpoints.create(() => ({
     kind: 'snapshot',
@@ -58,9 +94,11 @@ async function snapshotWorktreeIfChanged(engine: Engine, state: SessionState, wh
     secretFindings: [],
     state: JSON.parse(engine.redact(JSON.stringify(state))) as SessionState,
   }));
-  await writeReadableCopy(engine, meta);
-  await engine.ledger.append('checkpoint', `${meta.tag}: snapshot of uncommitted run changes before ${why}`, { tag: meta.tag, commit, kind: 'snapshot' });
-  return meta;
+  await Promise.all([
+    writeReadableCopy(engine, meta),
+    engine.ledger.append('checkpoint', `${meta.tag}: snapshot of uncommitted run changes before ${why}`, { tag: meta.tag, commit, kind: 'snapshot' }),
+  ]);
+  return { tree: snap.tree, tip, tipTree, meta };
 }
 
 /** Snapshot the user's working tree as a checkpoint before a command changes it ("checkpoint before risk"). */
@@ -92,11 +130,26 @@ export async function snapshotUserTree(engine: Engine, state: SessionState, why:
   return meta;
 }
 
-async function saveUndo(engine: Engine, state: SessionState, tree: string, tip: string | null): Promise<void> {
+/** The blob `restore --undo` reads: the state being replaced and the run tip. */
+function undoBlob(engine: Engine, state: SessionState, tip: string | null): Promise<string> {
+  return engine.deps.git.writeBlob(engine.repo.root, engine.redact(JSON.stringify({ kind: 'cee-restore-undo', tip, state })));
+}
+
+async function saveUndo(engine: Engine, state: SessionState, tree: string, tip: string | null, blobP?: Promise<string>): Promise<void> {
   const { git } = engine.deps;
   const root = engine.repo.root;
-  const blob = await git.writeBlob(root, engine.redact(JSON.stringify({ kind: 'cee-restore-undo', tip, state })));
-  const commit = await git.commitTree(root, { tree, parents: tip ? [tip] : [], message: 'CEE: what the last restore replaced' });
+  const [blob, commit] = await Promise.all([
+    blobP ?? undoBlob(engine, state, tip),
+    git.commitTree(root, { tree, parents: tip ? [tip] : [], message: 'CEE: what the last restore replaced' }),
+  ]);
+  const { updateRefs } = extras(git);
+  if (updateRefs) {
+    await updateRefs.call(git, root, [
+      { ref: UNDO_STATE_REF, oid: blob },
+      { ref: UNDO_REF, oid: commit },
+    ]);
+    return;
+  }
   await git.updateRef(root, UNDO_STATE_REF, blob);
   await git.updateRef(root, UNDO_REF, commit);
 }
@@ -111,15 +164,18 @@ export async function restore(engine: Engine, options: RestoreOptions): Promise<
   if (options.codeOnly && options.stateOnly) throw new InputError('USAGE', '--code-only and --state-only exclude each other.');
   const { git } = engine.deps;
   const root = engine.repo.root;
-  const { meta } = await engine.checkpoints.get(options.tag);
-  const current = await engine.readState().catch((e) => {
+  // The checkpoint and the current state are read together; the checkpoint's error comes first.
+  const [got, read] = await Promise.allSettled([engine.checkpoints.get(options.tag), engine.readState()]);
+  if (got.status === 'rejected') throw got.reason;
+  const { meta } = got.value;
+  let current: SessionState;
+  if (read.status === 'fulfilled') current = read.value;
+  else {
     // A corrupt state is exactly what --state-only restores from.
-    if (options.stateOnly || !options.codeOnly) {
-      engine.reporter.warn(`${(e as Error).message.split('.')[0]}: it will be replaced by the checkpoint's state`);
-      return emptyState();
-    }
-    throw e;
-  });
+    if (!(options.stateOnly || !options.codeOnly)) throw read.reason;
+    engine.reporter.warn(`${(read.reason as Error).message.split('.')[0]}: it will be replaced by the checkpoint's state`);
+    current = emptyState();
+  }
   await engine.hooks.run('pre-restore', { run: runCtx(engine, current), checkpoint: { tag: meta.tag, commit: meta.commit } }, `restore:${meta.tag}`);
   const restored: RestoreResult['restored'] = [];
   let snapshotTag: string | null = null;
@@ -141,14 +197,25 @@ export async function restore(engine: Engine, options: RestoreOptions): Promise<
   const restoredState = SessionStateSchema.parse(meta.state);
   const runId = restoredState.runId ?? current.runId ?? `restored-${meta.number}`;
   const branchRef = restoredState.branchRef ?? current.branchRef ?? `refs/heads/cee/run/${runId}`;
-  const snap = await snapshotWorktreeIfChanged(engine, current, `restore of ${meta.tag}`);
-  snapshotTag = snap?.tag ?? null;
-  const currentTip = current.branchRef ? await git.readRef(root, current.branchRef) : null;
+  // The undo blob (state + tip) does not depend on the snapshot: it is written while the snapshot runs.
+  let blobP: Promise<string> | undefined;
+  const snap = await timed('restore:snapshot', () =>
+    snapshotWorktreeIfChanged(engine, current, `restore of ${meta.tag}`, (tip) => {
+      blobP = undoBlob(engine, current, tip);
+      blobP.catch(() => undefined);
+    }),
+  );
+  snapshotTag = snap?.meta?.tag ?? null;
+  // The snapshot does not move the run branch: its tip is still the one read there.
+  const currentTip = snap ? snap.tip : current.branchRef ? await git.readRef(root, current.branchRef) : null;
   const undoTree = snap?.tree ?? (currentTip ? await git.treeOf(root, currentTip) : meta.tree);
-  await saveUndo(engine, current, undoTree, currentTip);
+  await timed('restore:undo', () => saveUndo(engine, current, undoTree, currentTip, snap ? blobP : undefined));
   faultPoint('restore:after-undo');
 
   const wt = engine.paths.worktree;
+  // Right after the snapshot the worktree and its index hold exactly `snap.tree`: only what differs from the
+  // checkpoint's tree is rewritten. Otherwise (no worktree yet, another path) the full provisioning runs.
+  const knownTree = snap && current.worktree && path.resolve(current.worktree) === path.resolve(wt) ? snap.tree : undefined;
   const next: SessionState = options.codeOnly ? structuredClone(current) : { ...restoredState, worktree: wt };
   next.pending = null;
   if (!options.stateOnly) {
@@ -156,9 +223,11 @@ export async function restore(engine: Engine, options: RestoreOptions): Promise<
     next.pending = { kind: 'restore', startedAt: new Date().toISOString(), pid: process.pid, data: { tag: meta.tag } };
     await engine.state.write({ ...current, pending: next.pending });
     faultPoint('restore:after-pending');
-    await git.provisionWorktree(root, wt, meta.commit);
+    await timed('restore:provision', () =>
+      knownTree ? extras(git).provisionWorktree(root, wt, meta.commit, { knownTree }) : git.provisionWorktree(root, wt, meta.commit),
+    );
     faultPoint('restore:after-provision');
-    if (meta.kind === 'step' || meta.kind === 'snapshot') await git.updateRef(root, branchRef, meta.commit);
+    if (meta.kind === 'step' || meta.kind === 'snapshot') await timed('restore:branch', () => git.updateRef(root, branchRef, meta.commit));
     faultPoint('restore:after-branch');
     next.worktree = wt;
     next.branchRef = branchRef;
@@ -169,13 +238,21 @@ export async function restore(engine: Engine, options: RestoreOptions): Promise<
   next.restoredFrom = meta.tag;
   next.lastCheckpoint = meta.tag;
   if (!next.runId) next.runId = runId;
-  await engine.state.write(next);
-  if (next.plan) await writeAtomic(engine.paths.planMd, engine.redact(renderPlanMarkdown(next.plan, Object.fromEntries(Object.entries(next.steps).map(([k, v]) => [Number(k), v.status])))));
-  await engine.ledger.append('restore', `Restored ${restored.join(' + ')} to ${meta.tag}${snapshotTag ? ` (uncommitted work kept as ${snapshotTag})` : ''}`, {
-    tag: meta.tag,
-    tree: meta.tree,
-    restored,
-    snapshot: snapshotTag,
+  await timed('restore:record', async () => {
+    await engine.state.write(next);
+    const plan = next.plan;
+    // PLAN.md and the ledger are independent files: write them together.
+    await Promise.all([
+      plan
+        ? writeAtomic(engine.paths.planMd, engine.redact(renderPlanMarkdown(plan, Object.fromEntries(Object.entries(next.steps).map(([k, v]) => [Number(k), v.status])))))
+        : undefined,
+      engine.ledger.append('restore', `Restored ${restored.join(' + ')} to ${meta.tag}${snapshotTag ? ` (uncommitted work kept as ${snapshotTag})` : ''}`, {
+        tag: meta.tag,
+        tree: meta.tree,
+        restored,
+        snapshot: snapshotTag,
+      }),
+    ]);
   });
   await engine.hooks.run('post-restore', { run: runCtx(engine, next), checkpoint: { tag: meta.tag, commit: meta.commit } }, `restore:${meta.tag}`);
   return { tag: meta.tag, restored, tree: meta.tree, snapshot: snapshotTag };
