@@ -5,7 +5,7 @@ import type { CheckpointMetadata, SessionState } from '../domain/state.js';
 import { InputError } from '../errors/index.js';
 import { requireRun, type Engine } from './context.js';
 import { faultPoint } from './fault.js';
-import { approvalsNeeded, awaitingApproval, blockWith, engineConfigDecisions, secretDecisions } from './guard.js';
+import { approvalsNeeded, awaitingApproval, blockWith, secretDecisions } from './guard.js';
 import { runCtx } from './edit.js';
 import { timed } from './timings.js';
 
@@ -19,7 +19,8 @@ function generatedFileDecisions(engine: Engine, change: ChangeSet, patchPaths: S
   if (!extra.files.length) return [];
   const ctx = engine.policyContext(undefined);
   const builtIn = engine.deps.policy.evaluate(extra, ctx).filter((d) => d.source.file === 'built-in' && d.verdict === 'deny');
-  return [...builtIn, ...engineConfigDecisions(engine, extra), ...secretDecisions(engine, extra)];
+  // Built-ins include CEE's own config (the policy knows stateDir from the context).
+  return [...builtIn, ...secretDecisions(engine, extra)];
 }
 
 export async function writeReadableCopy(engine: Engine, meta: CheckpointMetadata): Promise<void> {

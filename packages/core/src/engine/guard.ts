@@ -1,4 +1,3 @@
-import picomatch from 'picomatch';
 import type { ChangeSet } from '../domain/change.js';
 import { decisionCode, type Decision, type Tier } from '../domain/decision.js';
 import type { SessionState } from '../domain/state.js';
@@ -7,30 +6,6 @@ import type { Engine } from './context.js';
 
 /** Rules whose denial means the input itself is malformed (exit 2) rather than blocked by policy (exit 3). */
 const INPUT_RULES = new Set(['malformed', 'unsupported_format']);
-
-/**
- * CEE's own configuration is off limits to the changes it governs: an agent must not widen its own policy.
- */
-export function engineConfigDecisions(engine: Engine, change: ChangeSet): Decision[] {
-  const stateDir = engine.loaded.stateDir.replace(/\/+$/, '');
-  const isConfig = picomatch([`${stateDir}/**`, '.ceerc', '.ceerc.*', 'cee.config.*'], { nocase: true, dot: true });
-  const out: Decision[] = [];
-  for (const f of change.files) {
-    for (const p of [f.path, f.oldPath].filter((x): x is string => !!x)) {
-      if (isConfig(p)) {
-        out.push({
-          rule: 'engine_config',
-          code: decisionCode('engine_config'),
-          verdict: 'deny',
-          path: p,
-          message: `${p}: CEE's own configuration and state cannot be changed by a governed edit`,
-          source: { id: 'engine_config', file: 'built-in', key: 'engineConfig' },
-        });
-      }
-    }
-  }
-  return out;
-}
 
 /** Scan the added lines of every changed text file for secrets; each finding is a deny decision. */
 export function secretDecisions(engine: Engine, change: ChangeSet): Decision[] {
