@@ -1,7 +1,7 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { createJiti } from 'jiti';
+import type { Loader } from 'cosmiconfig';
 import { ConfigError } from '../errors/index.js';
 import {
   ConfigSchema,
@@ -57,6 +57,7 @@ const SETTING_SCHEMAS = {
 
 // Load JS/TS config with jiti (works on every supported Node, no temp files).
 const jitiLoader: Loader = async (filepath) => {
+  const { createJiti } = await import('jiti');
   const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: true });
   const mod = await jiti.import<unknown>(filepath, { default: true });
   return typeof mod === 'function' ? await (mod as () => unknown)() : mod;
@@ -92,20 +93,43 @@ function unwrap(setting: string, value: unknown): unknown {
 }
 
 /**
+ * Whether one of SEARCH_PLACES exists in `root` (package.json only with a "cee" key): cosmiconfig and jiti
+ * are imported only then, which keeps every command's start-up short. An unreadable package.json goes to
+ * cosmiconfig, which reports it.
+ */
+async function hasConfigCandidate(root: string): Promise<boolean> {
+  for (const place of SEARCH_PLACES) {
+    const file = path.join(root, place);
+    if (!existsSync(file)) continue;
+    if (place !== 'package.json') return true;
+    try {
+      const pkg: unknown = JSON.parse(await readFile(file, 'utf8'));
+      if (isPlainObject(pkg) && 'cee' in pkg) return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
  * Load the whole config: codex_engine/tools/<file>.json for each setting, then the cosmiconfig file, which
  * wins key by key. Every setting is validated with zod; any problem throws a ConfigError (exit 2) naming the
  * file, the field and the problem. Missing files mean defaults, so a fresh clone works without `cee init`.
  */
 export async function loadConfig(root: string): Promise<LoadedConfig> {
-  const explorer = cosmiconfig('cee', {
-    searchPlaces: SEARCH_PLACES,
-    searchStrategy: 'none',
-    cache: false,
-    loaders: { '.js': jitiLoader, '.mjs': jitiLoader, '.cjs': jitiLoader, '.ts': jitiLoader },
-  });
-  let found: { config: unknown; filepath: string; isEmpty?: boolean } | null;
+  let found: { config: unknown; filepath: string; isEmpty?: boolean } | null = null;
   try {
-    found = await explorer.search(root);
+    if (await hasConfigCandidate(root)) {
+      const { cosmiconfig } = await import('cosmiconfig');
+      const explorer = cosmiconfig('cee', {
+        searchPlaces: SEARCH_PLACES,
+        searchStrategy: 'none',
+        cache: false,
+        loaders: { '.js': jitiLoader, '.mjs': jitiLoader, '.cjs': jitiLoader, '.ts': jitiLoader },
+      });
+      found = await explorer.search(root);
+    }
   } catch (e) {
     const file = (e as { filepath?: string }).filepath;
     throw new ConfigError(file ? rel(root, file) : 'config', `Cannot load CEE config${file ? ` from ${rel(root, file)}` : ''}: ${(e as Error).message}`);
