@@ -79,25 +79,13 @@ async function snapshotWorktreeIfChanged(
     throw new InputError('UNTRACKED_TOO_LARGE', `Cannot snapshot the run worktree before ${why}: ${snap.oversized.map((o) => o.path).join(', ')} exceed guardrails.maxUntrackedFileBytes. Nothing was changed.`);
   }
   if (snap.tree === tipTree) return { tree: snap.tree, tip, tipTree, meta: null };
-  const commit = await git.commitTree(root, { tree: snap.tree, parents: [tip], message: `CEE snapshot before ${why}` });
-  const meta = await engine.checkpoints.create(() => ({
+  const meta = await recordSideCheckpoint(engine, state, {
     kind: 'snapshot',
-    message: `snapshot of uncommitted run changes before ${why}`,
-    runId: state.runId,
-    step: state.currentStep,
-    commit,
     tree: snap.tree,
     parent: tip,
-    verified: false,
-    verification: { tests: 'not-run', secretScan: 'not-run', approvals: 'not-required' },
-    tests: null,
-    secretFindings: [],
-    state: JSON.parse(engine.redact(JSON.stringify(state))) as SessionState,
-  }));
-  await Promise.all([
-    writeReadableCopy(engine, meta),
-    engine.ledger.append('checkpoint', `${meta.tag}: snapshot of uncommitted run changes before ${why}`, { tag: meta.tag, commit, kind: 'snapshot' }),
-  ]);
+    step: state.currentStep,
+    message: `snapshot of uncommitted run changes before ${why}`,
+  });
   return { tree: snap.tree, tip, tipTree, meta };
 }
 
@@ -109,24 +97,38 @@ export async function snapshotUserTree(engine: Engine, state: SessionState, why:
   if (snap.oversized?.length) {
     throw new InputError('UNTRACKED_TOO_LARGE', `Cannot snapshot your working tree before ${why}: ${snap.oversized.map((o) => `${o.path} (${o.bytes} bytes)`).join(', ')} exceed guardrails.maxUntrackedFileBytes. Nothing was changed.`);
   }
-  const parents = engine.repo.head ? [engine.repo.head] : [];
-  const commit = await git.commitTree(root, { tree: snap.tree, parents, message: `CEE checkpoint before ${why}` });
+  return recordSideCheckpoint(engine, state, { kind: 'before-risk', tree: snap.tree, parent: engine.repo.head, step: null, message: `your working tree before ${why}` });
+}
+
+/**
+ * An unverified checkpoint of something CEE is about to replace (uncommitted run work, the user's tree): a commit
+ * on `parent`, its `codex-cp-N` tag with the current state, the readable copy and a ledger entry.
+ */
+async function recordSideCheckpoint(
+  engine: Engine,
+  state: SessionState,
+  side: { kind: 'snapshot' | 'before-risk'; tree: string; parent: string | null; step: number | null; message: string },
+): Promise<CheckpointMetadata> {
+  const root = engine.repo.root;
+  const commit = await engine.deps.git.commitTree(root, { tree: side.tree, parents: side.parent ? [side.parent] : [], message: `CEE: ${side.message}` });
   const meta = await engine.checkpoints.create(() => ({
-    kind: 'before-risk',
-    message: `your working tree before ${why}`,
+    kind: side.kind,
+    message: side.message,
     runId: state.runId,
-    step: null,
+    step: side.step,
     commit,
-    tree: snap.tree,
-    parent: engine.repo.head,
+    tree: side.tree,
+    parent: side.parent,
     verified: false,
     verification: { tests: 'not-run', secretScan: 'not-run', approvals: 'not-required' },
     tests: null,
     secretFindings: [],
     state: JSON.parse(engine.redact(JSON.stringify(state))) as SessionState,
   }));
-  await writeReadableCopy(engine, meta);
-  await engine.ledger.append('checkpoint', `${meta.tag}: your working tree before ${why}`, { tag: meta.tag, commit, kind: 'before-risk' });
+  await Promise.all([
+    writeReadableCopy(engine, meta),
+    engine.ledger.append('checkpoint', `${meta.tag}: ${side.message}`, { tag: meta.tag, commit, kind: side.kind }),
+  ]);
   return meta;
 }
 
