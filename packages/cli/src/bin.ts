@@ -22,7 +22,9 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V' || args[0]
   process.exitCode = await main(args);
   // CEE_TIMINGS=1: one JSON line on stderr with the per-phase timings (see @cgce/core engine/timings.ts).
   if (process.env.CEE_TIMINGS === '1') {
-    const store = (globalThis as unknown as Record<symbol, { entries: unknown[] } | undefined>)[Symbol.for('cee.timings')];
+    // main() has loaded @cgce/core already: this import costs nothing.
+    const { timingStore } = await import('@cgce/core');
+    const store = timingStore();
     const round = (n: number) => Math.round(n * 100) / 100;
     process.stderr.write(
       `${JSON.stringify({

@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CeeError, type CeeErrorOptions } from '@cgce/core';
-import { record, timingsOn } from './timings.js';
+import { CeeError, type CeeErrorOptions, recordTiming as record, timingsEnabled as timingsOn } from '@cgce/core';
 
 /**
  * The one place that starts git. Two paths, one safety configuration:

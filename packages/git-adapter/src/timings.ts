@@ -1,39 +1,11 @@
+import { recordTiming, timingsEnabled } from '@cgce/core';
+
 /**
- * `CEE_TIMINGS=1` support: the adapter records each git process (`git <subcommand>`) and each port method
- * (`git.<method>`) into the process-wide timing store that `@cgce/core` (engine/timings.ts) and the CLI share
- * through a registered symbol. Without the variable nothing is wrapped and nothing is recorded.
+ * `CEE_TIMINGS=1` support: each port method is recorded as `git.<method>` in the process-wide timing store of
+ * `@cgce/core` (engine/timings.ts). Without the variable nothing is wrapped and nothing is recorded.
  */
-interface TimingStore {
-  enabled: boolean;
-  entries: Array<{ phase: string; start: number; ms: number }>;
-}
-
-const KEY = Symbol.for('cee.timings');
-
-function store(): TimingStore {
-  const g = globalThis as unknown as Record<symbol, TimingStore | undefined>;
-  let s = g[KEY];
-  if (!s) {
-    s = { enabled: process.env.CEE_TIMINGS === '1', entries: [] };
-    g[KEY] = s;
-  }
-  return s;
-}
-
-export function timingsOn(): boolean {
-  return store().enabled;
-}
-
-export function record(phase: string, start: number): void {
-  const s = store();
-  if (!s.enabled) return;
-  const round = (n: number) => Math.round(n * 100) / 100;
-  s.entries.push({ phase, start: round(start), ms: round(performance.now() - start) });
-}
-
-/** Wrap every async method of `target` so that each call is recorded as `<prefix>.<method>`. */
 export function instrument<T extends object>(target: T, prefix: string): T {
-  if (!timingsOn()) return target;
+  if (!timingsEnabled()) return target;
   const out = { ...target } as Record<string, unknown>;
   for (const [name, value] of Object.entries(target)) {
     if (typeof value !== 'function') continue;
@@ -41,8 +13,8 @@ export function instrument<T extends object>(target: T, prefix: string): T {
     out[name] = (...args: unknown[]) => {
       const start = performance.now();
       const result = fn(...args);
-      if (result instanceof Promise) return result.finally(() => record(`${prefix}.${name}`, start));
-      record(`${prefix}.${name}`, start);
+      if (result instanceof Promise) return result.finally(() => recordTiming(`${prefix}.${name}`, start));
+      recordTiming(`${prefix}.${name}`, start);
       return result;
     };
   }

@@ -13,3 +13,4 @@ export * from './reports.js';
 export * from './recover.js';
 export * from './fault.js';
 export * from './run.js';
+export * from './timings.js';
