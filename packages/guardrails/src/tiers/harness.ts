@@ -1,4 +1,4 @@
-import type { GuardrailsConfig, TierResult } from '@cgce/core';
+import { type GuardrailsConfig, GuardrailsSchema, type TierResult } from '@cgce/core';
 import { createTierClassifier, type TierClassifierOptions } from './classifier.js';
 import { DEFAULT_APPROVAL_TIERS } from './labels.js';
 import { changeSetBetween, memoryContents } from './memory.js';
@@ -23,19 +23,11 @@ export async function classifySnapshots(
 
 /** A complete guardrails config (the seed's values) with the given approval tiers. */
 export function guardrailsWithTiers(tiers?: Partial<Record<'low' | 'medium' | 'high', string[]>>): GuardrailsConfig {
-  return {
-    denyPaths: ['infra/', '.github/', 'migrations/', 'secrets/'],
-    allowExtensions: ['.js', '.py', '.ts', '.java', '.md', '.json'],
-    maxFilesPerStep: 12,
-    maxTotalAddedLoc: 400,
-    requirePlan: true,
+  return GuardrailsSchema.parse({
     approvalTiers: {
       low: tiers?.low ?? [...DEFAULT_APPROVAL_TIERS.low],
       medium: tiers?.medium ?? [...DEFAULT_APPROVAL_TIERS.medium],
       high: tiers?.high ?? [...DEFAULT_APPROVAL_TIERS.high],
     },
-    approval: { requireApproval: ['high'], approvers: {} },
-    maxUntrackedFileBytes: 5 * 1024 * 1024,
-    secrets: { engine: 'builtin', configFiles: [], allowPaths: [] },
-  };
+  });
 }

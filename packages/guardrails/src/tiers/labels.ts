@@ -1,4 +1,4 @@
-import type { GuardrailsConfig, Tier, TierResult } from '@cgce/core';
+import { type GuardrailsConfig, SEED_GUARDRAILS, type Tier, type TierResult } from '@cgce/core';
 import { globMatcher } from './paths.js';
 
 /** The labels `approvalTiers` understands; any other entry is a glob of paths. */
@@ -28,11 +28,8 @@ export function maxTier(a: Tier, b: Tier): Tier {
 }
 
 /** The seed's tiers, used when the config has no `approvalTiers`. */
-export const DEFAULT_APPROVAL_TIERS: Record<Tier, readonly string[]> = {
-  low: ['add comments', 'format code'],
-  medium: ['refactor', 'add test'],
-  high: ['change API', 'delete files'],
-};
+/** The seed's tiers (what `cee init` writes), used when a config names none. */
+export const DEFAULT_APPROVAL_TIERS: Record<Tier, readonly string[]> = SEED_GUARDRAILS.approvalTiers;
 
 function normLabel(s: string): string {
   return s.trim().replace(/\s+/g, ' ').toLowerCase();
