@@ -1,4 +1,4 @@
-import { type CeeError, Engine, InternalError, UsageError, isCeeError, type ExitCode } from '@cgce/core';
+import { type CeeError, Engine, type ExitCode, InternalError, isCeeError, recordTiming, type SessionState, timed, UsageError } from '@cgce/core';
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -36,26 +36,6 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 export { readStdin };
-
-/** CEE_TIMINGS=1: record a phase into the store shared with @cgce/core's engine/timings.ts (same symbol). */
-function recordPhase(name: string, start: number): void {
-  if (process.env.CEE_TIMINGS !== '1') return;
-  const g = globalThis as unknown as Record<symbol, { enabled: boolean; entries: Array<{ phase: string; start: number; ms: number }> } | undefined>;
-  const key = Symbol.for('cee.timings');
-  const store = g[key] ?? { enabled: true, entries: [] };
-  g[key] = store;
-  const round = (n: number) => Math.round(n * 100) / 100;
-  store.entries.push({ phase: name, start: round(start), ms: round(performance.now() - start) });
-}
-
-async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const start = performance.now();
-  try {
-    return await fn();
-  } finally {
-    recordPhase(name, start);
-  }
-}
 
 function reportError(out: Output, e: CeeError): void {
   if (out.options.json) {
@@ -102,11 +82,14 @@ export async function main(argv: string[]): Promise<ExitCode> {
     async withEngine(name, spec, fn, render) {
       const scope = rootContainer.createChildContainer();
       let engine: Engine | null = null;
-      let step: number | null = null;
-      let testsPassed = 0;
-      let testsFailed = 0;
+      // The state after the command, read once and only when a failure record or a metrics line needs it.
+      let after: SessionState | null | undefined;
+      const stateAfter = async (e: Engine) => {
+        if (after === undefined) after = await e.readState().catch(() => null);
+        return after;
+      };
       try {
-        engine = await phase('engine.open', () =>
+        engine = await timed('engine.open', () =>
           Engine.open(engineDeps(scope), {
             cwd: global.cwd,
             command: name,
@@ -116,28 +99,17 @@ export async function main(argv: string[]): Promise<ExitCode> {
           }),
         );
         const opened = engine;
-        const result = await phase(`command.${name}`, () => fn(opened));
-        const st = await engine.readState().catch(() => null);
-        step = st?.currentStep ?? null;
-        const tests = step && st ? st.steps[String(step)]?.tests : undefined;
-        testsPassed = name === 'test' ? (tests?.passed ?? 0) : 0;
-        testsFailed = name === 'test' ? (tests?.failed ?? 0) : 0;
+        const result = await timed(`command.${name}`, () => fn(opened));
         exit = 0;
         render(result);
       } catch (e) {
         const err = isCeeError(e) ? e : new InternalError(`${(e as Error)?.message ?? String(e)}`, { cause: e });
         if (!isCeeError(e) && process.env.CEE_DEBUG) console.error(e);
         exit = err.exit;
-        if (name === 'test' && err.details?.tests) {
-          const t = err.details.tests as { passed: number; failed: number };
-          testsPassed = t.passed;
-          testsFailed = t.failed;
-        }
         reportError(inv.out, err);
         if (engine) {
-          const st = await engine.readState().catch(() => null);
-          step = st?.currentStep ?? null;
-          if (err.exit !== 4) await engine.failure(err, step).catch(() => undefined);
+          const st = await stateAfter(engine);
+          if (err.exit !== 4) await engine.failure(err, st?.currentStep ?? null).catch(() => undefined);
           if (spec.hooks && (err.exit === 1 || err.exit === 3)) {
             await engine.hooks
               .run('on-failure', { run: { id: st?.runId ?? null, repoRoot: engine.repo.root, command: name }, error: { code: err.code, message: err.message } })
@@ -148,15 +120,19 @@ export async function main(argv: string[]): Promise<ExitCode> {
         const finishing = performance.now();
         if (engine) {
           if (spec.metrics) {
-            const st = await engine.readState().catch(() => null);
+            const st = await stateAfter(engine);
+            const step = st?.currentStep ?? null;
+            // tests_passed counts what this command ran: only a `test` that got to run (exit 0 or 1) has a result in state.
+            const ranTests = name === 'test' && (exit === 0 || exit === 1);
+            const tests = ranTests && step ? st?.steps[String(step)]?.tests : undefined;
             await engine
-              .metrics({ step, tests_passed: testsPassed, tests_failed: testsFailed, exit, run_id: st?.runId ?? null })
+              .metrics({ step, tests_passed: tests?.passed ?? 0, tests_failed: tests?.failed ?? 0, exit, run_id: st?.runId ?? null })
               .catch(() => undefined);
           }
           await engine.close();
         }
         scope.dispose();
-        recordPhase('engine.finish', finishing);
+        recordTiming('engine.finish', finishing);
       }
     },
   };
