@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cee, cleanup, git, makeRepo, newFileDiff, userTreeFingerprint, writePlan } from './harness.js';
+import {adoptedRepo, cee, cleanup, git, newFileDiff, userTreeFingerprint, writePlan } from './harness.js';
 
 /**
  * Fault injection: CEE_FAULT makes cee SIGKILL itself at a named point (like `kill -9` or a power cut).
@@ -16,11 +16,7 @@ const POINTS = {
 };
 
 async function setup() {
-  const repo = makeRepo();
-  expect((await cee(['init'], { cwd: repo })).code).toBe(0);
-  writeFileSync(path.join(repo, 'codex_engine/tools/validation.json'), JSON.stringify({ tests: [`"${process.execPath}" --test`] }));
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'adopt cee');
+  const repo = await adoptedRepo();
   expect((await cee(['plan', '--from', writePlan(repo, ['src/**', 'test/**'], 2)], { cwd: repo })).code).toBe(0);
   const p1 = path.join(path.dirname(repo), 'p1.diff');
   writeFileSync(p1, newFileDiff('src/a.js', 'export const a = 1;\n'));

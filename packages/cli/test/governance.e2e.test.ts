@@ -1,9 +1,8 @@
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cee, cleanup, git, makeRepo, newFileDiff, userTreeFingerprint, writePlan } from './harness.js';
+import {adoptedRepo, cee, cleanup, git, makeRepo, newFileDiff, NODE_TEST, userTreeFingerprint, writePlan } from './harness.js';
 
-const NODE_TEST = `"${process.execPath}" --test`;
 let repos: string[] = [];
 afterEach(() => {
   for (const r of repos) cleanup(r);
@@ -11,16 +10,8 @@ afterEach(() => {
 });
 
 async function adopted(validation: Record<string, unknown> = { tests: [NODE_TEST] }, guardrails?: Record<string, unknown>) {
-  const repo = makeRepo();
+  const repo = await adoptedRepo({ validation, guardrails });
   repos.push(repo);
-  expect((await cee(['init'], { cwd: repo })).code).toBe(0);
-  writeFileSync(path.join(repo, 'codex_engine/tools/validation.json'), JSON.stringify(validation));
-  if (guardrails) {
-    const file = path.join(repo, 'codex_engine/tools/guardrails.json');
-    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...guardrails }));
-  }
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'adopt cee');
   return repo;
 }
 

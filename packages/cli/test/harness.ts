@@ -129,3 +129,26 @@ export function newFileDiff(file: string, text: string): string {
 export function cleanup(dir: string): void {
   rmSync(path.dirname(dir), { recursive: true, force: true });
 }
+
+/** `node --test` run with the Node that runs these tests. */
+export const NODE_TEST = `"${process.execPath}" --test`;
+
+/**
+ * A sample repository that has adopted CEE: `cee init`, the given validation commands and guardrail overrides
+ * written into codex_engine/tools and committed.
+ */
+export async function adoptedRepo(
+  options: { validation?: Record<string, unknown>; guardrails?: Record<string, unknown> } = {},
+): Promise<string> {
+  const repo = makeRepo();
+  const init = await cee(['init'], { cwd: repo });
+  if (init.code !== 0) throw new Error(`cee init failed: ${init.stderr}`);
+  writeFileSync(path.join(repo, 'codex_engine/tools/validation.json'), JSON.stringify(options.validation ?? { tests: [NODE_TEST] }));
+  if (options.guardrails) {
+    const file = path.join(repo, 'codex_engine/tools/guardrails.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...options.guardrails }));
+  }
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'adopt cee');
+  return repo;
+}

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cee, cleanup, git, makeRepo, newFileDiff } from './harness.js';
+import {adoptedRepo, cee, cleanup, git, newFileDiff } from './harness.js';
 
 /** Invariant 5: a secret the scanner finds is never written into metadata, logs, metrics or the ledger. */
 describe('redaction', () => {
@@ -12,11 +12,7 @@ describe('redaction', () => {
   const aws = ['AKIA', 'Q3ZT7LMX2B5NWK4R'].join('');
 
   beforeAll(async () => {
-    repo = makeRepo();
-    expect((await cee(['init'], { cwd: repo })).code).toBe(0);
-    writeFileSync(path.join(repo, 'codex_engine/tools/validation.json'), JSON.stringify({ tests: [] }));
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '-q', '-m', 'adopt');
+    repo = await adoptedRepo({ validation: { tests: [] } });
   });
   afterAll(() => cleanup(repo));
 

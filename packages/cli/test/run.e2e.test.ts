@@ -1,17 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cee, cleanup, git, makeRepo, newFileDiff, userTreeFingerprint, writePlan } from './harness.js';
+import {adoptedRepo, cee, cleanup, git, newFileDiff, userTreeFingerprint, writePlan } from './harness.js';
 
 let repo: string;
 afterEach(() => cleanup(repo));
 
 async function setup() {
-  repo = makeRepo();
-  expect((await cee(['init'], { cwd: repo })).code).toBe(0);
-  writeFileSync(path.join(repo, 'codex_engine/tools/validation.json'), JSON.stringify({ tests: [`"${process.execPath}" --test`] }));
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'adopt');
+  repo = await adoptedRepo();
   const dir = path.join(path.dirname(repo), 'patches');
   mkdirSync(dir);
   return dir;
