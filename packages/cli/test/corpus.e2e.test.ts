@@ -52,10 +52,7 @@ describe('hostile-patch corpus through `cee edit --patch`', () => {
       if (expected.verdict === 'reject') {
         expect(r.json.reason_class).toBe(expected.reason_class);
         const rules = new Set([r.json.reason_class, ...r.json.also_triggers, ...(r.json.decisions ?? []).map((d: { rule: string }) => d.rule)]);
-        for (const also of expected.also_triggers) {
-          // A later class may be unreachable once an earlier check stops the patch (e.g. git refuses a path).
-          if (rules.size > 1) expect.soft(rules.has(also) || rules.has(expected.reason_class)).toBe(true);
-        }
+        for (const also of expected.also_triggers) expect(rules.has(also), `${also} among ${[...rules].join(', ')}`).toBe(true);
       }
       const wt = path.join(repo, '.git/cee/worktrees/run');
       for (const p of expected.must_not_exist) {
