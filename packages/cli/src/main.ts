@@ -36,6 +36,8 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 export { readStdin };
+// The entry (bin.ts) reads CEE_TIMINGS=1's store from the same bundle as the engine that filled it.
+export { timingStore } from '@cgce/core';
 
 function reportError(out: Output, e: CeeError): void {
   if (out.options.json) {

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createJiti } from 'jiti';
 import { z } from 'zod';
 import { ExtensionEntrySchema, type ExtensionEntry } from '../config/schema.js';
 import { formatPath, validate } from '../config/validate.js';
@@ -82,6 +81,8 @@ const TS_FILE = /\.(?:ts|mts|cts)$/i;
 /** jiti for TypeScript (no cache written anywhere), native `import()` for JavaScript. */
 export async function defaultImporter(file: string): Promise<unknown> {
   if (TS_FILE.test(file)) {
+    // Loaded on first use: most runs have no TypeScript extension, and jiti costs ~10 ms to import.
+    const { createJiti } = await import('jiti');
     const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: false });
     return jiti.import(file);
   }
