@@ -7,6 +7,7 @@ import { fetch, open, push } from './repo.js';
 import { createRunner, type GitAdapterOptions, type GitRunner } from './runner.js';
 import { indexTree, listFiles, snapshotUserTree, snapshotWorktree } from './snapshots.js';
 import { createTag, createTagObject, listTags, readTag } from './tags.js';
+import { createLocalObjects } from './local.js';
 import { instrument } from './timings.js';
 import {
   changedPaths,
@@ -56,9 +57,14 @@ export interface GitAdapter extends GitPort {
  */
 export function createGitAdapter(options: GitAdapterOptions = {}): GitAdapter {
   const run = createRunner(options);
+  const local = createLocalObjects(run, options);
   const adapter: GitAdapter = {
     runner: run,
-    open: (cwd) => open(run, cwd),
+    open: async (cwd) => {
+      const info = await open(run, cwd);
+      local.opened(info);
+      return info;
+    },
     resolveCommit: (root, rev) => resolveCommit(run, root, rev),
     treeOf: (root, commitish) => treeOf(run, root, commitish),
     emptyTree: (root) => emptyTree(run, root),
@@ -69,14 +75,14 @@ export function createGitAdapter(options: GitAdapterOptions = {}): GitAdapter {
     deleteRef: (root, ref) => deleteRef(run, root, ref),
     listRefs: (root, prefix) => listRefs(run, root, prefix),
 
-    writeBlob: (root, data) => writeBlob(run, root, data),
+    writeBlob: (root, data) => writeBlob(run, root, data, local),
     readBlob: (root, oid) => readBlob(run, root, oid),
     readFileAt: (root, treeish, path) => readFileAt(run, root, treeish, path),
-    commitTree: (root, spec) => commitTree(run, root, spec),
+    commitTree: (root, spec) => commitTree(run, root, spec, local),
     gcAuto: (root, commonDir) => gcAuto(run, root, commonDir),
 
-    createTag: (root, name, commit, message) => createTag(run, root, name, commit, message),
-    createTagObject: (root, name, commit, message) => createTagObject(run, root, name, commit, message),
+    createTag: (root, name, commit, message) => createTag(run, root, name, commit, message, local),
+    createTagObject: (root, name, commit, message) => createTagObject(run, root, name, commit, message, local),
     readTag: (root, name) => readTag(run, root, name),
     listTags: (root, pattern) => listTags(run, root, pattern),
 

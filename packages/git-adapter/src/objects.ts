@@ -3,11 +3,18 @@ import { join } from 'node:path';
 import type { CommitSpec } from '@cgce/core';
 import { InputError } from '@cgce/core';
 import { identityEnv, resolveIdentity } from './identity.js';
+import type { LocalObjects } from './local.js';
+import { writeLoose } from './loose.js';
 import { GitCommandError, type GitRunner } from './runner.js';
 import { assertArg, isHexOid, isTreePath } from './validate.js';
 
-/** `hash-object -w --stdin`: stores the bytes as they are (no filters, no EOL conversion). */
-export async function writeBlob(run: GitRunner, root: string, data: string | Uint8Array): Promise<string> {
+/**
+ * Stores the bytes as they are (no filters, no EOL conversion): written from Node where the repository's
+ * object store is known (`local`), else `hash-object -w --stdin`.
+ */
+export async function writeBlob(run: GitRunner, root: string, data: string | Uint8Array, local?: LocalObjects): Promise<string> {
+  const store = await local?.store(root);
+  if (store) return writeLoose(store, 'blob', typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
   const res = await run.exec(root, ['hash-object', '-w', '-t', 'blob', '--stdin'], { input: data });
   return res.stdout.toString('utf8').trim();
 }
@@ -46,15 +53,18 @@ export async function readFileAt(run: GitRunner, root: string, treeish: string, 
 }
 
 /** `commit-tree` with the repository's identity (or CEE's); the message is stored verbatim. */
-export async function commitTree(run: GitRunner, root: string, spec: CommitSpec): Promise<string> {
+export async function commitTree(run: GitRunner, root: string, spec: CommitSpec, local?: LocalObjects): Promise<string> {
   assertArg(spec.tree, 'tree');
   const args = ['commit-tree', '--no-gpg-sign', spec.tree];
   for (const p of spec.parents) args.push('-p', assertArg(p, 'parent'));
   if (spec.message.includes('\0')) throw new InputError('GIT_BAD_ARGUMENT', 'a commit message cannot contain NUL bytes');
-  const id = await resolveIdentity(run, root);
+  const id = await (local ? local.identity(root) : resolveIdentity(run, root));
   try {
     const res = await run.exec(root, args, { input: spec.message, env: identityEnv(id) });
-    return res.stdout.toString('utf8').trim();
+    const oid = res.stdout.toString('utf8').trim();
+    // git checked the tree and the parents: a tag of this commit needs no second look (createTagObject).
+    local?.noteCommit(root, oid);
+    return oid;
   } catch (e) {
     if (e instanceof GitCommandError && /not a valid|bad|not a tree|not a commit/i.test(e.stderr)) {
       throw new InputError('REV_NOT_FOUND', `commit-tree: ${e.stderr.trim()}`, { cause: e });

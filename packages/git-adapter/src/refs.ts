@@ -67,21 +67,29 @@ export async function deleteRef(run: GitRunner, root: string, ref: string): Prom
   await run.exec(root, ['update-ref', '-m', 'cee', '-d', ref]);
 }
 
-/** All refs whose full name starts with `prefix` (e.g. `refs/cee/`), sorted by name. One git call. */
-export async function listRefs(run: GitRunner, root: string, prefix: string): Promise<RefInfo[]> {
-  assertArg(prefix, 'ref prefix');
-  if (!prefix.startsWith('refs/') && prefix !== 'refs') {
-    throw new InputError('GIT_BAD_ARGUMENT', `invalid ref prefix ${JSON.stringify(prefix)}: expected refs/…`);
+/**
+ * All refs whose full name starts with `prefix` (e.g. `refs/cee/`), or with any of several prefixes, sorted by
+ * name. One git call.
+ */
+export async function listRefs(run: GitRunner, root: string, prefix: string | readonly string[]): Promise<RefInfo[]> {
+  const prefixes = typeof prefix === 'string' ? [prefix] : [...prefix];
+  if (prefixes.length === 0) return [];
+  const folders = new Set<string>();
+  for (const p of prefixes) {
+    assertArg(p, 'ref prefix');
+    if (!p.startsWith('refs/') && p !== 'refs') {
+      throw new InputError('GIT_BAD_ARGUMENT', `invalid ref prefix ${JSON.stringify(p)}: expected refs/…`);
+    }
+    // for-each-ref matches whole path components: ask for the enclosing folder, filter by the exact prefix.
+    folders.add(p.slice(0, p.lastIndexOf('/') + 1) || 'refs/');
   }
-  // for-each-ref matches whole path components: ask for the enclosing folder, filter by the exact prefix.
-  const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1) || 'refs/';
-  const res = await run.exec(root, ['for-each-ref', '--format=%(refname)%00%(objectname)', folder]);
+  const res = await run.exec(root, ['for-each-ref', '--format=%(refname)%00%(objectname)', ...folders]);
   const refs: RefInfo[] = [];
   for (const line of res.stdout.toString('utf8').split('\n')) {
     const nul = line.indexOf('\0');
     if (nul < 0) continue;
     const ref = line.slice(0, nul);
-    if (ref.startsWith(prefix)) refs.push({ ref, oid: line.slice(nul + 1) });
+    if (prefixes.some((p) => ref.startsWith(p))) refs.push({ ref, oid: line.slice(nul + 1) });
   }
   return refs;
 }

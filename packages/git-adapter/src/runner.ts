@@ -30,6 +30,12 @@ export interface GitAdapterOptions {
    * status-driven path. 0 always takes the status-driven path.
    */
   smallIndexBytes?: number;
+  /**
+   * Read a repository's commit identity (`user.name`/`user.email`) once and reuse it for every later commit and
+   * tag of this adapter. Right for one command per process (the CLI); off by default, so a long-lived process
+   * sees identity changes at once.
+   */
+  cacheIdentity?: boolean;
 }
 
 /** Settings put in front of every git command (`git -c k=v …`). */
@@ -175,11 +181,15 @@ export interface GitRunner {
 }
 
 /**
- * Settings for commands that read or write the index of CEE's own run worktree (never the user's):
- * the untracked cache lets `status` skip folders whose mtime did not change (git's own `feature.manyFiles`
- * setting turns it on), and index preloading stats files on all cores. No fsmonitor, ever.
+ * Settings for commands that read or write the index of CEE's own run worktree (never the user's, never a
+ * temporary index): the untracked cache lets `status` skip folders whose mtime did not change (git's own
+ * `feature.manyFiles` setting turns it on), index preloading stats files on all cores, and a split index
+ * makes every index write small (git rewrites only the entries that changed, into a file beside the shared
+ * one; at 50,000 files a full write of the 5 MB index costs ~10 ms, twice per checkpoint). No fsmonitor, ever.
  */
-export const WORKTREE_CONFIG: readonly string[] = ['core.untrackedCache=true', 'core.preloadIndex=true'];
+export const WORKTREE_CONFIG: readonly string[] = ['core.untrackedCache=true', 'core.preloadIndex=true', 'core.splitIndex=true'];
+/** Exec options of a command on CEE's run worktree and its own index (see WORKTREE_CONFIG). */
+export const IN_WORKTREE = { config: WORKTREE_CONFIG } as const;
 
 /** simple-git is only needed by `text()` (push, fetch): load it on first use, not with the CLI. */
 let simpleGitModule: Promise<typeof import('simple-git')> | null = null;

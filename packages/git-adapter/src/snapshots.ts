@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, link, lstat, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SnapshotResult } from '@cgce/core';
-import { type GitRunner, splitNul, withTempDir } from './runner.js';
+import { type GitRunner, IN_WORKTREE, splitNul, withTempDir } from './runner.js';
 import { worktreeStatus } from './status.js';
 import { linkedWorktree, repoDirs } from './worktrees.js';
 
@@ -67,7 +67,7 @@ export async function snapshotWorktree(
       if (nowFolders[i]) folders.push(`${p}/`);
     });
     if (folders.length > 0) {
-      const res = await run.exec(top, ['ls-files', '-z', '--others', '--exclude-standard', '--', ...folders]);
+      const res = await run.exec(top, ['ls-files', '-z', '--others', '--exclude-standard', '--', ...folders], IN_WORKTREE);
       untracked = untracked.concat(splitNul(res.stdout));
     }
     // Nested repositories show as `path/`: `add -A` records them (as gitlinks), so do we.
@@ -80,10 +80,10 @@ export async function snapshotWorktree(
     }
     const paths = [...st.changed, ...untracked];
     if (paths.length > 0) {
-      await run.exec(top, ['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], { input: `${paths.join('\0')}\0` });
+      await run.exec(top, ['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], { ...IN_WORKTREE, input: `${paths.join('\0')}\0` });
     }
-    if (nested.length > 0) await run.exec(top, ['add', '-A', '--', ...nested]);
-    const tree = await run.exec(top, ['write-tree']);
+    if (nested.length > 0) await run.exec(top, ['add', '-A', '--', ...nested], IN_WORKTREE);
+    const tree = await run.exec(top, ['write-tree'], IN_WORKTREE);
     return { tree: tree.stdout.toString('utf8').trim() };
   } finally {
     if (kept) await rm(backup, { force: true });

@@ -1,6 +1,8 @@
 import type { TagInfo } from '@cgce/core';
 import { InputError } from '@cgce/core';
 import { resolveIdentity } from './identity.js';
+import type { LocalObjects } from './local.js';
+import { writeLoose } from './loose.js';
 import { readRef, resolveCommit } from './refs.js';
 import { GitCommandError, type GitRunner } from './runner.js';
 import { assertArg, isHexOid } from './validate.js';
@@ -33,20 +35,23 @@ async function assertTagName(run: GitRunner, root: string, name: string): Promis
 /**
  * The annotated tag object for `name` on `commit` (`git mktag`: tagger = the repository's identity or CEE's,
  * date now, UTC), written to the object store but not published under any ref. A full object id is handed to
- * mktag as it is (mktag itself checks that it names a commit); anything else is resolved first.
+ * mktag as it is (mktag itself checks that it names a commit); anything else is resolved first. A commit this
+ * adapter has just written (`local.ownsCommit`) is known to be one: that tag is written from Node, no mktag.
  */
-export async function createTagObject(run: GitRunner, root: string, name: string, commit: string, message: string): Promise<string> {
+export async function createTagObject(run: GitRunner, root: string, name: string, commit: string, message: string, local?: LocalObjects): Promise<string> {
   if (message.includes('\0')) throw new InputError('GIT_BAD_ARGUMENT', 'a tag message cannot contain NUL bytes');
-  const [, oid, id] = await Promise.all([
+  const [, oid, id, store] = await Promise.all([
     assertTagName(run, root, name),
     isHexOid(commit) ? commit : resolveCommit(run, root, commit),
-    resolveIdentity(run, root),
+    local ? local.identity(root) : resolveIdentity(run, root),
+    local?.ownsCommit(root, commit) ? local.store(root) : null,
   ]);
   if (!oid) throw new InputError('REV_NOT_FOUND', `${commit} does not name a commit`);
   const when = Math.floor(Date.now() / 1000);
   const body =
     `object ${oid}\ntype commit\ntag ${name}\ntagger ${id.name} <${id.email}> ${when} +0000\n\n` +
     (message.endsWith('\n') ? message : `${message}\n`);
+  if (store) return writeLoose(store, 'tag', Buffer.from(body, 'utf8'));
   try {
     const made = await run.exec(root, ['mktag'], { input: body });
     return made.stdout.toString('utf8').trim();
@@ -64,8 +69,8 @@ export async function createTagObject(run: GitRunner, root: string, name: string
  * exists already. The message is stored verbatim, with a final newline added when missing (readTag/listTags
  * give it back without that one newline).
  */
-export async function createTag(run: GitRunner, root: string, name: string, commit: string, message: string): Promise<string> {
-  const tagOid = await createTagObject(run, root, name, commit, message);
+export async function createTag(run: GitRunner, root: string, name: string, commit: string, message: string, local?: LocalObjects): Promise<string> {
+  const tagOid = await createTagObject(run, root, name, commit, message, local);
   const ref = `refs/tags/${name}`;
   try {
     await run.exec(root, ['update-ref', '-m', 'cee: tag', ref, tagOid, '']);

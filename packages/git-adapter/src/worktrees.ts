@@ -3,7 +3,7 @@ import { copyFile, lstat, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '@cgce/core';
 import { identityEnv, resolveIdentity } from './identity.js';
-import { GitCommandError, type GitRunner, splitNul, withTempDir } from './runner.js';
+import { type ExecOptions, GitCommandError, type GitRunner, IN_WORKTREE, splitNul, withTempDir } from './runner.js';
 import { worktreeStatus } from './status.js';
 import { assertArg, isHexOid } from './validate.js';
 
@@ -154,18 +154,18 @@ const MAX_RESTORE_PATHS = 64;
  */
 export async function moveTree(run: GitRunner, top: string, from: string, to: string): Promise<void> {
   if (from === to) return;
-  const diff = await run.exec(top, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', from, to]);
+  const diff = await run.exec(top, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', from, to], IN_WORKTREE);
   const paths = splitNul(diff.stdout);
   if (paths.length === 0) return;
   if (paths.length <= MAX_RESTORE_PATHS) {
     const res = await run.exec(
       top,
       ['restore', `--source=${to}`, '--staged', '--worktree', '--no-recurse-submodules', '--pathspec-from-file=-', '--pathspec-file-nul'],
-      { input: `${paths.join('\0')}\0`, okExitCodes: [0, 1, 128] },
+      { ...IN_WORKTREE, input: `${paths.join('\0')}\0`, okExitCodes: [0, 1, 128] },
     );
     if (res.exitCode === 0) return;
   }
-  await run.exec(top, ['read-tree', '-m', '-u', from, to]);
+  await run.exec(top, ['read-tree', '-m', '-u', from, to], IN_WORKTREE);
 }
 
 /**
@@ -185,12 +185,12 @@ async function resetByStatus(run: GitRunner, dirs: RepoDirs, commit: string, kno
   if (indexBytes < run.smallIndexBytes) {
     if (!knownTree) return false;
     // Nothing untracked (the index holds the whole worktree), so no `clean` is needed.
-    await run.exec(top, ['reset', '-q', '--hard', '--no-recurse-submodules', commit]);
+    await run.exec(top, ['reset', '-q', '--hard', '--no-recurse-submodules', commit], IN_WORKTREE);
     return true;
   }
   try {
     const [revs, st] = await Promise.all([
-      run.exec(top, ['rev-parse', `${commit}^{commit}`, `${commit}^{tree}`], { okExitCodes: [0, 128] }),
+      run.exec(top, ['rev-parse', `${commit}^{commit}`, `${commit}^{tree}`], { ...IN_WORKTREE, okExitCodes: [0, 128] }),
       knownTree ? null : worktreeStatus(run, top),
     ]);
     const [commitOid, targetTree] = revs.stdout.toString('utf8').trim().split('\n');
@@ -199,14 +199,14 @@ async function resetByStatus(run: GitRunner, dirs: RepoDirs, commit: string, kno
     if (st) {
       if (st.unmerged || st.gitlinks.length > 0) return false;
       if (st.changed.length > 0) {
-        await run.exec(top, ['checkout-index', '-f', '-q', '-u', '-z', '--stdin'], { input: `${st.changed.join('\0')}\0` });
+        await run.exec(top, ['checkout-index', '-f', '-q', '-u', '-z', '--stdin'], { ...IN_WORKTREE, input: `${st.changed.join('\0')}\0` });
       }
-      if (st.untracked.length > MAX_NAMED_CLEAN) await run.exec(top, ['clean', '-fdq']);
-      else if (st.untracked.length > 0) await run.exec(top, ['clean', '-fdq', '--', ...st.untracked]);
-      from = (await run.exec(top, ['write-tree'])).stdout.toString('utf8').trim();
+      if (st.untracked.length > MAX_NAMED_CLEAN) await run.exec(top, ['clean', '-fdq'], IN_WORKTREE);
+      else if (st.untracked.length > 0) await run.exec(top, ['clean', '-fdq', '--', ...st.untracked], IN_WORKTREE);
+      from = (await run.exec(top, ['write-tree'], IN_WORKTREE)).stdout.toString('utf8').trim();
     }
     await moveTree(run, top, from!, targetTree);
-    if (headFile !== commitOid) await run.exec(top, ['update-ref', '--no-deref', '-m', 'cee: provision', 'HEAD', commitOid]);
+    if (headFile !== commitOid) await run.exec(top, ['update-ref', '--no-deref', '-m', 'cee: provision', 'HEAD', commitOid], IN_WORKTREE);
     return true;
   } catch (e) {
     // Anything git refused (a file changed meanwhile, a conflict): the full reset below puts it right.
@@ -227,8 +227,8 @@ export async function provisionWorktree(run: GitRunner, root: string, path: stri
   const registered = await registeredWorktree(root, abs);
   if (registered) {
     if (await resetByStatus(run, registered, commit, options.knownTree)) return;
-    await run.exec(abs, ['reset', '-q', '--hard', '--no-recurse-submodules', commit]);
-    await run.exec(abs, ['clean', '-fdq']);
+    await run.exec(abs, ['reset', '-q', '--hard', '--no-recurse-submodules', commit], IN_WORKTREE);
+    await run.exec(abs, ['clean', '-fdq'], IN_WORKTREE);
     return;
   }
   const records = await worktreeRecords(run, root);
@@ -236,8 +236,8 @@ export async function provisionWorktree(run: GitRunner, root: string, path: stri
   if (idx === 0) throw new InputError('WORKTREE_IS_MAIN', `${abs} is the repository's main working tree`);
   const rec = idx > 0 ? records[idx] : undefined;
   if (rec && existsSync(join(abs, '.git'))) {
-    await run.exec(abs, ['reset', '-q', '--hard', '--no-recurse-submodules', commit]);
-    await run.exec(abs, ['clean', '-fdq']);
+    await run.exec(abs, ['reset', '-q', '--hard', '--no-recurse-submodules', commit], IN_WORKTREE);
+    await run.exec(abs, ['clean', '-fdq'], IN_WORKTREE);
     return;
   }
   if (rec) await run.exec(root, ['worktree', 'prune']);
@@ -277,14 +277,14 @@ export async function checkoutTree(run: GitRunner, worktreePath: string, fromTre
   const { top } = await linkedWorktree(run, worktreePath);
   const args = ['read-tree', '-m', '-u', fromTree, toTree];
   try {
-    await run.exec(top, args);
+    await run.exec(top, args, IN_WORKTREE);
   } catch (e) {
     if (!(e instanceof GitCommandError)) throw e;
     if (/not uptodate/.test(e.stderr)) {
       // Stale stat data makes unchanged files look dirty: refresh the worktree's own index, try once more.
-      await run.exec(top, ['update-index', '-q', '--refresh'], { okExitCodes: [0, 1] });
+      await run.exec(top, ['update-index', '-q', '--refresh'], { ...IN_WORKTREE, okExitCodes: [0, 1] });
       try {
-        await run.exec(top, args);
+        await run.exec(top, args, IN_WORKTREE);
         return;
       } catch (e2) {
         throw mapCheckoutError(e2, worktreePath);
@@ -321,22 +321,22 @@ function mapCheckoutError(e: unknown, wt: string): unknown {
 }
 
 /** Index and files to exactly `tree` (HEAD unchanged), then untracked files removed (ignored files kept). */
-async function hardResetToTree(run: GitRunner, top: string, tree: string): Promise<void> {
+async function hardResetToTree(run: GitRunner, top: string, tree: string, opts: ExecOptions = {}): Promise<void> {
   try {
-    await run.exec(top, ['read-tree', '-u', '--reset', tree]);
+    await run.exec(top, ['read-tree', '-u', '--reset', tree], opts);
   } catch (e) {
     // Newer gits refuse to overwrite untracked files even with --reset: remove them first, then retry.
     if (!(e instanceof GitCommandError) || !/untracked|would be overwritten/i.test(e.stderr)) throw e;
-    await run.exec(top, ['clean', '-fdq']);
-    await run.exec(top, ['read-tree', '-u', '--reset', tree]);
+    await run.exec(top, ['clean', '-fdq'], opts);
+    await run.exec(top, ['read-tree', '-u', '--reset', tree], opts);
   }
-  await run.exec(top, ['clean', '-fdq']);
+  await run.exec(top, ['clean', '-fdq'], opts);
 }
 
 export async function resetWorktree(run: GitRunner, worktreePath: string, tree: string): Promise<void> {
   assertArg(tree, 'tree');
   const { top } = await linkedWorktree(run, worktreePath);
-  await hardResetToTree(run, top, tree);
+  await hardResetToTree(run, top, tree, IN_WORKTREE);
 }
 
 /** The user's tree and index become `tree`; HEAD stays (restore --workdir). */
@@ -360,11 +360,13 @@ export async function isDirty(run: GitRunner, worktreePath: string): Promise<boo
 export async function changedPaths(run: GitRunner, worktreePath: string, baseTree: string): Promise<string[]> {
   assertArg(baseTree, 'tree');
   const dirs = await repoDirs(run, worktreePath);
+  // A temporary copy of the user's index must stay self-contained: the worktree settings are for CEE's own.
   const collect = async (env: Record<string, string>) => {
-    await run.exec(dirs.top, ['update-index', '-q', '--refresh', '--ignore-submodules'], { env, okExitCodes: [0, 1] });
+    const wt = dirs.isMain ? {} : IN_WORKTREE;
+    await run.exec(dirs.top, ['update-index', '-q', '--refresh', '--ignore-submodules'], { ...wt, env, okExitCodes: [0, 1] });
     const [diff, others] = await Promise.all([
-      run.exec(dirs.top, ['diff-index', '-z', '--name-only', '--no-renames', baseTree, '--'], { env }),
-      run.exec(dirs.top, ['ls-files', '-z', '--others', '--exclude-standard'], { env }),
+      run.exec(dirs.top, ['diff-index', '-z', '--name-only', '--no-renames', baseTree, '--'], { ...wt, env }),
+      run.exec(dirs.top, ['ls-files', '-z', '--others', '--exclude-standard'], { ...wt, env }),
     ]);
     return [...new Set([...splitNul(diff.stdout), ...splitNul(others.stdout)])].sort();
   };

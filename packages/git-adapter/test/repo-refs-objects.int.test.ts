@@ -123,6 +123,15 @@ describe('refs', () => {
     expect((await g.listRefs(repo, 'refs/cee/')).map((r) => r.ref)).toEqual(['refs/cee/other', 'refs/cee/runs/r1', 'refs/cee/runs/r2']);
     expect((await g.listRefs(repo, 'refs/cee/runs/r')).length).toBe(2);
     expect(await g.listRefs(repo, 'refs/nothing/')).toEqual([]);
+    // Several prefixes: one call, each ref once, sorted by name.
+    expect((await g.listRefs(repo, ['refs/cee/runs/r2', 'refs/cee/other', 'refs/cee/'])).map((r) => r.ref)).toEqual([
+      'refs/cee/other',
+      'refs/cee/runs/r1',
+      'refs/cee/runs/r2',
+    ]);
+    expect((await g.listRefs(repo, ['refs/cee/runs/r2', 'refs/cee/other'])).map((r) => r.ref)).toEqual(['refs/cee/other', 'refs/cee/runs/r2']);
+    expect(await g.listRefs(repo, [])).toEqual([]);
+    await expect(g.listRefs(repo, ['refs/cee/', 'HEAD'])).rejects.toMatchObject({ code: 'GIT_BAD_ARGUMENT' });
 
     // Short names are not guessed: only full refs.
     expect(await g.readRef(repo, 'refs/heads/main')).toBe(c2);

@@ -76,8 +76,8 @@ export interface GitPort {
    */
   updateRef(root: string, ref: string, oid: string, expectedOld?: string | null): Promise<void>;
   deleteRef(root: string, ref: string): Promise<void>;
-  /** All refs under a prefix such as `refs/cee/`. */
-  listRefs(root: string, prefix: string): Promise<RefInfo[]>;
+  /** All refs under a prefix such as `refs/cee/` (or under any of several prefixes), sorted by name. */
+  listRefs(root: string, prefix: string | readonly string[]): Promise<RefInfo[]>;
 
   // --- objects ------------------------------------------------------------------------------------
   writeBlob(root: string, data: string | Uint8Array): Promise<string>;

@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import type { RepoInfo } from '@cgce/core';
+import { type Identity, resolveIdentity } from './identity.js';
+import { type LooseStore, looseStore } from './loose.js';
+import type { GitRunner } from './runner.js';
+
+/**
+ * What one adapter instance knows about the repositories it opened, so that some objects can be written from
+ * Node (see loose.ts): where each repository's objects live, and which commits this adapter wrote itself.
+ */
+export interface LocalObjects {
+  /** The loose-object store of the repository at `root`, or null: not opened here, no commit yet, or shared. */
+  store(root: string): Promise<LooseStore | null>;
+  identity(root: string): Promise<Identity>;
+  noteCommit(root: string, oid: string): void;
+  ownsCommit(root: string, oid: string): boolean;
+  /** Record what `open()` found out. */
+  opened(info: RepoInfo): void;
+}
+
+export function createLocalObjects(run: GitRunner, options: { cacheIdentity?: boolean } = {}): LocalObjects {
+  const stores = new Map<string, Promise<LooseStore | null>>();
+  const identities = new Map<string, Promise<Identity>>();
+  const commits = new Set<string>();
+  return {
+    store: (root) => stores.get(root) ?? Promise.resolve(null),
+    identity(root) {
+      if (!options.cacheIdentity) return resolveIdentity(run, root);
+      let id = identities.get(root);
+      if (!id) {
+        id = resolveIdentity(run, root);
+        identities.set(root, id);
+        id.catch(() => identities.delete(root));
+      }
+      return id;
+    },
+    noteCommit: (root, oid) => void commits.add(`${root}\0${oid}`),
+    ownsCommit: (root, oid) => commits.has(`${root}\0${oid}`),
+    opened(info) {
+      // The hash algorithm shows in the length of HEAD's id; without a commit, git writes everything.
+      if (!info.head || stores.has(info.root)) return;
+      const algo = info.head.length === 64 ? 'sha256' : 'sha1';
+      const store = looseStore(join(info.commonDir, 'objects'), algo);
+      store.catch(() => undefined);
+      stores.set(info.root, store.catch(() => null));
+    },
+  };
+}
