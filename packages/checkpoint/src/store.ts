@@ -5,6 +5,7 @@ import {
   type CheckpointMetadata,
   type CheckpointPort,
   type CheckpointSummary,
+  type CreateOptions,
   type GitPort,
   type NewCheckpoint,
   type TagInfo,
@@ -23,7 +24,7 @@ export const SHARE_REFSPECS = [`refs/tags/${TAG_PREFIX}*:refs/tags/${TAG_PREFIX}
 /** Fetch takes the tags only: they carry commits and metadata; numbering is derived from them. */
 export const FETCH_REFSPECS = [`refs/tags/${TAG_PREFIX}*:refs/tags/${TAG_PREFIX}*`];
 
-export type { CheckpointSummary, NewCheckpoint } from '@cgce/core';
+export type { CheckpointSummary, CreateOptions, NewCheckpoint } from '@cgce/core';
 
 export function tagNumber(tag: string): number | null {
   const m = /^codex-cp-([1-9][0-9]{0,9})$/.exec(tag);
@@ -154,31 +155,24 @@ export class CheckpointStore implements CheckpointPort {
   }
 
   /**
-   * The numbers in use and the counter ref's current oid, in one round of git calls: the checkpoint tags'
-   * names (no messages), the counter ref and the counter blob's text, checked against each other (the text
-   * must hash to the oid the ref had; otherwise another writer moved it in between and the round is redone).
+   * The numbers in use and the counter ref's current oid, in one git call: the checkpoint tags and the counter
+   * ref (names and oids, no messages). The counter's text is usually the highest tag's number: its blob id is
+   * computed and compared with the ref's oid, so the blob is read (a second call) only when they differ.
+   * Another writer moving the counter meanwhile is caught by create()'s transaction.
    */
   private async numbers(): Promise<{ highest: number; counterOid: string | null }> {
-    const [tags, counterRefs, read] = await Promise.all([
-      this.git.listRefs(this.root, `refs/tags/${TAG_PREFIX}`),
-      this.git.listRefs(this.root, COUNTER_REF),
-      this.git.readBlob(this.root, COUNTER_REF).then(
+    const refs = await this.git.listRefs(this.root, [`refs/tags/${TAG_PREFIX}`, COUNTER_REF]);
+    const counterOid = refs.find((r) => r.ref === COUNTER_REF)?.oid ?? null;
+    let highest = 0;
+    for (const r of refs) if (r.ref !== COUNTER_REF) highest = Math.max(highest, tagNumber(r.ref.slice('refs/tags/'.length)) ?? 0);
+    if (counterOid !== null && blobId(`${highest}\n`, counterOid) !== counterOid) {
+      const text = await this.git.readBlob(this.root, counterOid).then(
         (b) => b.toString('utf8'),
-        () => null,
-      ),
-    ]);
-    const counterOid = counterRefs.find((r) => r.ref === COUNTER_REF)?.oid ?? null;
-    let text = read;
-    if (counterOid !== null && (text === null || blobId(text, counterOid) !== counterOid)) {
-      // The counter moved between the two reads (or is not a blob): read exactly the oid the swap will check.
-      text = await this.git.readBlob(this.root, counterOid).then(
-        (b) => b.toString('utf8'),
-        () => null,
+        () => '',
       );
+      const value = Number(text.trim());
+      if (Number.isSafeInteger(value) && value > highest) highest = value;
     }
-    const value = Number((text ?? '').trim());
-    let highest = Number.isSafeInteger(value) && value > 0 ? value : 0;
-    for (const t of tags) highest = Math.max(highest, tagNumber(t.ref.slice('refs/tags/'.length)) ?? 0);
     return { highest, counterOid };
   }
 
@@ -190,9 +184,10 @@ export class CheckpointStore implements CheckpointPort {
    * must not exist and the counter must still be where it was read, or neither changes and the next number
    * is tried. Five git processes in three rounds instead of ten one after the other.
    */
-  async create(build: (tag: string, number: number) => NewCheckpoint): Promise<CheckpointMetadata> {
+  async create(build: (tag: string, number: number) => NewCheckpoint, options: CreateOptions = {}): Promise<CheckpointMetadata> {
     const fast = atomicRefs(this.git);
-    if (!fast) return this.createPortable(build);
+    if (!fast) return this.createPortable(build, options);
+    const also = options.alsoUpdate ?? [];
     let tried = 0;
     for (let attempt = 0; attempt < 20; attempt++) {
       const early = attempt === 0 ? this.prepared : null;
@@ -213,11 +208,14 @@ export class CheckpointStore implements CheckpointPort {
           [
             { ref: `refs/tags/${tag}`, oid: tagOid, expectedOld: null },
             { ref: COUNTER_REF, oid: blob, expectedOld: counterOid },
+            ...also,
           ],
           'cee: checkpoint',
         );
       } catch (e) {
-        if (e instanceof InputError && e.code === 'REF_CONFLICT') continue;
+        // Someone else took the number or moved the counter: try the next one. A ref of `alsoUpdate` that is
+        // not where the caller expects it is the caller's conflict: nothing changed, say so.
+        if (e instanceof InputError && e.code === 'REF_CONFLICT' && !also.some((u) => u.ref === e.details?.['ref'])) continue;
         throw e;
       }
       return meta;
@@ -226,7 +224,7 @@ export class CheckpointStore implements CheckpointPort {
   }
 
   /** create() through the GitPort alone: the tag first (atomic create), then the counter (compare-and-swap). */
-  private async createPortable(build: (tag: string, number: number) => NewCheckpoint): Promise<CheckpointMetadata> {
+  private async createPortable(build: (tag: string, number: number) => NewCheckpoint, options: CreateOptions): Promise<CheckpointMetadata> {
     let n = (await this.highestNumber()) + 1;
     for (let attempt = 0; attempt < 20; attempt++, n++) {
       const tag = `${TAG_PREFIX}${n}`;
@@ -245,6 +243,7 @@ export class CheckpointStore implements CheckpointPort {
         throw e;
       }
       await this.bumpCounter(n);
+      for (const u of options.alsoUpdate ?? []) await this.git.updateRef(this.root, u.ref, u.oid, u.expectedOld);
       return meta;
     }
     throw new InputError('CHECKPOINT_NUMBERING', 'Could not allocate a checkpoint number after 20 attempts.');

@@ -82,6 +82,37 @@ describe('CheckpointStore', () => {
     expect(git(root, 'cat-file', '-p', COUNTER_REF)).toBe('3');
   });
 
+  it('moves other refs in the same transaction as the tag, or nothing at all', async () => {
+    const head = git(root, 'rev-parse', 'HEAD');
+    const tree = git(root, 'rev-parse', 'HEAD^{tree}');
+    const next = git(root, 'commit-tree', tree, '-p', head, '-m', 'step');
+    git(root, 'update-ref', 'refs/heads/cee/run/r1', head);
+    const meta = await store.create(() => input(next, tree), { alsoUpdate: [{ ref: 'refs/heads/cee/run/r1', oid: next, expectedOld: head }] });
+    expect(meta.tag).toBe('codex-cp-1');
+    expect(git(root, 'rev-parse', 'refs/heads/cee/run/r1')).toBe(next);
+    // The branch is no longer where the caller thinks: REF_CONFLICT, and no tag, no counter change.
+    await expect(
+      store.create(() => input(next, tree), { alsoUpdate: [{ ref: 'refs/heads/cee/run/r1', oid: head, expectedOld: head }] }),
+    ).rejects.toMatchObject({ code: 'REF_CONFLICT', details: { ref: 'refs/heads/cee/run/r1' } });
+    expect(git(root, 'tag', '-l', 'codex-cp-*')).toBe('codex-cp-1');
+    expect(git(root, 'cat-file', '-p', COUNTER_REF)).toBe('1');
+    expect(git(root, 'rev-parse', 'refs/heads/cee/run/r1')).toBe(next);
+  });
+
+  it('reads the counter blob only when it is ahead of the tags', async () => {
+    const head = git(root, 'rev-parse', 'HEAD');
+    const tree = git(root, 'rev-parse', 'HEAD^{tree}');
+    await store.create(() => input(head, tree));
+    // A counter set far ahead (tags deleted, or fetched from elsewhere): its number wins.
+    const ahead = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: root, input: '41\n', encoding: 'utf8' }).trim();
+    git(root, 'update-ref', COUNTER_REF, ahead);
+    expect((await store.create(() => input(head, tree))).tag).toBe('codex-cp-42');
+    // A counter behind the tags (a tag fetched from a remote): the tags win.
+    git(root, 'update-ref', 'refs/tags/codex-cp-50', git(root, 'rev-parse', 'refs/tags/codex-cp-42'));
+    expect((await store.create(() => input(head, tree))).tag).toBe('codex-cp-51');
+    expect(git(root, 'cat-file', '-p', COUNTER_REF)).toBe('51');
+  });
+
   it('a counter ref that is not a blob does not stop numbering', async () => {
     const head = git(root, 'rev-parse', 'HEAD');
     const tree = git(root, 'rev-parse', 'HEAD^{tree}');

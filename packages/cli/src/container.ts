@@ -23,7 +23,8 @@ import { hookRunnerFor } from './hooks.js';
  */
 export function createRootContainer(): DependencyContainer {
   const root = container.createChildContainer();
-  root.register(GitPortToken, { useValue: createGitAdapter() });
+  // One command per process: the commit identity is read once (see GitAdapterOptions.cacheIdentity).
+  root.register(GitPortToken, { useValue: createGitAdapter({ cacheIdentity: true }) });
   root.register(PolicyEngineToken, { useValue: createPolicyEngine() });
   root.register(SecretScannerToken, { useFactory: () => createSecretScanner() });
   root.register(TierClassifierToken, { useValue: createLazyTierClassifier() });

@@ -44,17 +44,16 @@ export async function checkpoint(engine: Engine, options: CheckpointOptions = {}
     throw new InputError('NOTHING_TO_CHECKPOINT', `Step ${id} has no applied change to checkpoint${step ? ` (it is ${step.status})` : ''}.`);
   }
   const planStep = state.plan?.steps.find((s) => s.id === id);
+  // The step's start tree: needed only when running the step changed the tree after the edit (the worktree's
+  // index holds the step's patch tree, which is the snapshot's base).
+  const startTree = () => git.treeOf(root, step.startCommit!);
   await engine.hooks.run('pre-checkpoint', { run: runCtx(engine, state), plan: state.plan, step: planStep }, `step:${id}`);
-  // The start tree is only needed when running the step changed the tree after the edit: look it up alongside
-  // the snapshot (the worktree's index holds the step's patch tree, which is the snapshot's base).
-  const startTreeP = git.treeOf(root, step.startCommit);
-  startTreeP.catch(() => undefined);
   // The checkpoint store may read the numbers in use meanwhile (@cgce/checkpoint's prepare()).
   (engine.checkpoints as { prepare?: () => void }).prepare?.();
   engine.reporter.progress('recording the worktree');
   const worktree = state.worktree;
   const snap = await timed('checkpoint:snapshot', async () =>
-    git.snapshotWorktree(worktree, { maxUntrackedBytes: engine.config.guardrails.maxUntrackedFileBytes, baseTree: step.patchTree ?? (await startTreeP) }),
+    git.snapshotWorktree(worktree, { maxUntrackedBytes: engine.config.guardrails.maxUntrackedFileBytes, baseTree: step.patchTree ?? (await startTree()) }),
   );
   if (snap.oversized?.length) {
     const list = snap.oversized.map((o) => `${o.path} (${o.bytes} bytes)`).join(', ');
@@ -67,8 +66,8 @@ export async function checkpoint(engine: Engine, options: CheckpointOptions = {}
   // What `edit` evaluated is the patch tree; only a tree that differs from it (files written by running the
   // step) needs the built-in protections and the secret scan again.
   if (snap.tree !== step.patchTree) {
-    const startTree = await startTreeP;
-    const change = await timed('checkpoint:rescan', () => git.diffTrees(root, startTree, snap.tree, { withLines: true }));
+    const from = await startTree();
+    const change = await timed('checkpoint:rescan', () => git.diffTrees(root, from, snap.tree, { withLines: true }));
     const denies = generatedFileDecisions(engine, change, new Set(step.changedFiles));
     if (denies.length) return blockWith(engine, state, id, denies, `Checkpoint of step ${id}`);
   }
@@ -91,6 +90,7 @@ export async function checkpoint(engine: Engine, options: CheckpointOptions = {}
   faultPoint('checkpoint:after-pending');
   faultPoint('checkpoint:after-commit');
   let next: SessionState | null = null;
+  // The tag, the counter and the run branch (compare-and-swap on the step's start) move in one ref transaction.
   const meta = await timed('checkpoint:tag', () => engine.checkpoints.create((tag) => {
     const after: SessionState = structuredClone(state);
     after.pending = null;
@@ -115,10 +115,8 @@ export async function checkpoint(engine: Engine, options: CheckpointOptions = {}
       secretFindings: [],
       state: JSON.parse(engine.redact(JSON.stringify(after))) as SessionState,
     };
-  }));
+  }, { alsoUpdate: [{ ref: state.branchRef, oid: commit, expectedOld: step.startCommit }] }));
   faultPoint('checkpoint:after-tag');
-  // The tag makes the commit reachable; now move the run branch (compare-and-swap on the step's start).
-  await timed('checkpoint:branch', () => git.updateRef(root, state.branchRef, commit, step.startCommit));
   faultPoint('checkpoint:after-branch');
   await timed('checkpoint:record', async () => {
     await engine.state.write(next!);

@@ -1,3 +1,4 @@
+import { timed } from './timings.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { guardrailSources, loadConfig, type LoadedConfig } from '../config/load.js';
@@ -80,9 +81,9 @@ export class Engine {
 
   static async open(deps: EngineDeps, options: { cwd: string; command: string; reporter: Reporter; lock: boolean; hooks?: boolean }): Promise<Engine> {
     const repo = await deps.git.open(options.cwd);
-    const loaded = await loadConfig(repo.root);
+    const loaded = await timed('config.load', () => loadConfig(repo.root));
     const paths = enginePaths(repo, loaded.stateDir);
-    const scanner = deps.scannerFor ? await deps.scannerFor(loaded, repo.root) : deps.scanner;
+    const scanner = await timed('scanner', async () => (deps.scannerFor ? await deps.scannerFor(loaded, repo.root) : deps.scanner));
     const redact = (t: string) => scanner.redact(t).text;
     const engine = new Engine(
       deps,
@@ -97,14 +98,14 @@ export class Engine {
       options.reporter,
     );
     if (options.lock) {
-      engine.lock = await acquireLock(paths.lock, options.command);
+      engine.lock = await timed('lock', () => acquireLock(paths.lock, options.command));
       if (engine.lock.tookOver) {
         options.reporter.warn(
           `took over the lock of an earlier cee that is no longer running (pid ${engine.lock.tookOver.pid}, "${engine.lock.tookOver.command}")`,
         );
       }
     }
-    if (engine.lock) engine.recovery = await recoverInterrupted(engine);
+    if (engine.lock) engine.recovery = await timed('recover', () => recoverInterrupted(engine));
     if (options.hooks && deps.hooks) engine.hooks = await deps.hooks(engine);
     return engine;
   }
