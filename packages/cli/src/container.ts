@@ -60,14 +60,18 @@ async function scannerFor(loaded: LoadedConfig, repoRoot: string, fallback: Secr
 
 export function engineDeps(scope: DependencyContainer): EngineDeps {
   const git = scope.resolve(GitPortToken);
-  const scanner = scope.resolve(SecretScannerToken);
+  // Built on first use (Engine.open asks for it while its first git process runs).
+  let scanner: SecretScanner | undefined;
+  const defaultScanner = () => (scanner ??= scope.resolve(SecretScannerToken));
   return {
     git,
     policy: scope.resolve(PolicyEngineToken),
-    scanner,
+    get scanner() {
+      return defaultScanner();
+    },
     tiers: scope.resolve(TierClassifierToken),
     checkpoints: (root) => new CheckpointStore(git, root),
-    scannerFor: (loaded, root) => scannerFor(loaded, root, scanner),
+    scannerFor: (loaded, root) => scannerFor(loaded, root, defaultScanner()),
     hooks: hookRunnerFor,
   };
 }

@@ -80,10 +80,12 @@ const GC_LOG_EXPIRY_MS = 24 * 3600 * 1000;
 
 /**
  * Keep loose objects bounded. CEE writes objects with plumbing only (hash-object, update-index, write-tree,
- * commit-tree, mktag), and plumbing never runs git's automatic housekeeping. This estimates the loose objects
- * the way git does (one fan-out folder, `objects/17`, times 256) and, only past git's default threshold, runs
- * `git gc --auto`: git then applies the repository's own `gc.*` settings (`gc.auto=0` turns it off) and, by
- * default, packs in the background (`gc.autoDetach`). Returns whether git was asked.
+ * commit-tree, mktag) or from Node, and neither runs git's automatic housekeeping. This estimates the loose
+ * objects the way git does (one fan-out folder, `objects/17`, times 256) and, only past git's default
+ * threshold, starts `git gc --auto` in the background without waiting for it (git's own `gc.autoDetach`
+ * default does the same after a check of ~15 ms that a checkpoint need not wait for): git then applies the
+ * repository's own `gc.*` settings (`gc.auto=0` turns it off) and its gc lock keeps two runs apart.
+ * Returns whether git was asked.
  */
 export async function gcAuto(run: GitRunner, root: string, commonDir: string): Promise<boolean> {
   let entries: string[];
@@ -98,6 +100,6 @@ export async function gcAuto(run: GitRunner, root: string, commonDir: string): P
   // `gc --auto` for gc.logExpiry (a day). Do not even start it meanwhile.
   const log = await stat(join(commonDir, 'gc.log')).catch(() => null);
   if (log && Date.now() - log.mtimeMs < GC_LOG_EXPIRY_MS) return false;
-  await run.exec(root, ['gc', '--auto', '--quiet'], { okExitCodes: [0, 1, 128] });
+  run.detach(root, ['gc', '--auto', '--quiet']);
   return true;
 }

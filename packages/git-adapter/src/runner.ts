@@ -178,6 +178,11 @@ export interface GitRunner {
   text(cwd: string, args: readonly string[], options?: { env?: Record<string, string> }): Promise<string>;
   /** child_process: stdin and/or exact bytes. Throws GitCommandError unless the exit code is allowed. */
   exec(cwd: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Start git in the background and do not wait for it (housekeeping: `gc --auto`): its own process group, no
+   * output, it outlives this process. Throws only when it cannot be started.
+   */
+  detach(cwd: string, args: readonly string[]): void;
 }
 
 /**
@@ -295,7 +300,14 @@ export function createRunner(options: GitAdapterOptions = {}): GitRunner {
     return promise.finally(() => record(`git ${args[0] ?? ''}`, started));
   }
 
-  return { binary, text, exec, smallIndexBytes: options.smallIndexBytes ?? 1 << 20 };
+  function detach(cwd: string, args: readonly string[]): void {
+    assertArgs(args);
+    const child = spawn(binary, [...configArgs, ...args], { cwd, env: gitEnv(), stdio: 'ignore', detached: true, windowsHide: true });
+    child.on('error', () => undefined);
+    child.unref();
+  }
+
+  return { binary, text, exec, detach, smallIndexBytes: options.smallIndexBytes ?? 1 << 20 };
 }
 
 /** Refuse NUL bytes in arguments (git would see a truncated argument). */

@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { copyFile, lstat, mkdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '@cgce/core';
 import { identityEnv, resolveIdentity } from './identity.js';
@@ -169,6 +169,17 @@ export async function moveTree(run: GitRunner, top: string, from: string, to: st
 }
 
 /**
+ * The size of a worktree's index: its `index` file, or with a split index (the run worktree's, see
+ * WORKTREE_CONFIG) the shared index beside it, which holds nearly all the entries.
+ */
+async function indexBytes(gitDir: string): Promise<number> {
+  const own = (await stat(join(gitDir, 'index')).catch(() => null))?.size ?? 0;
+  const names = await readdir(gitDir).catch(() => [] as string[]);
+  const shared = await Promise.all(names.filter((n) => n.startsWith('sharedindex.')).map((n) => stat(join(gitDir, n)).then((st) => st.size, () => 0)));
+  return Math.max(own, ...shared);
+}
+
+/**
  * Reset a reused worktree to `commit` touching only what differs: one `status` (the untracked cache makes it
  * a stat pass), restore modified files from the index, remove untracked ones, then move the index and files
  * from the index's tree to the commit's tree (moveTree) and point HEAD at `commit`.
@@ -181,8 +192,7 @@ async function resetByStatus(run: GitRunner, dirs: RepoDirs, commit: string, kno
   const headFile = (await readFile(join(dirs.gitDir, 'HEAD'), 'utf8')).trim();
   if (!isHexOid(headFile)) return false; // HEAD on a branch: `reset --hard` would move the branch; keep that path
   // A small index (under ~10,000 files) is walked faster than extra git processes start: plain commands.
-  const indexBytes = (await stat(join(dirs.gitDir, 'index')).catch(() => null))?.size ?? 0;
-  if (indexBytes < run.smallIndexBytes) {
+  if ((await indexBytes(dirs.gitDir)) < run.smallIndexBytes) {
     if (!knownTree) return false;
     // Nothing untracked (the index holds the whole worktree), so no `clean` is needed.
     await run.exec(top, ['reset', '-q', '--hard', '--no-recurse-submodules', commit], IN_WORKTREE);

@@ -1,9 +1,9 @@
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createGitAdapter, parseStatusV2 } from '../src/index.js';
-import { commitAll, type FileSpec, git, makeRepo, sha256File, tempDir, writeFiles } from './helpers.js';
+import { commitAll, type FileSpec, git, loggingGit, makeRepo, sha256File, tempDir, writeFiles } from './helpers.js';
 
 /**
  * The fast paths (status-driven snapshot and provisioning, restore of a few paths, atomic ref transactions,
@@ -235,6 +235,32 @@ describe('status-driven provisioning (property)', () => {
     expect(git(wt, ['status', '--porcelain=v1', '--untracked-files=all'])).toBe('');
   });
 
+  it('a large index that is split still counts as large: the status-driven path, not `reset --hard`', async () => {
+    const files: Record<string, FileSpec> = {};
+    for (let i = 0; i < 300; i++) files[`many/f${i}.txt`] = `${i}\n`;
+    const repo = makeRepo(files);
+    const c1 = git(repo, ['rev-parse', 'HEAD']).trim();
+    const { binary, calls } = loggingGit();
+    // Index of 300 entries ≈ 25 KB; its split part after a write is far smaller than the threshold.
+    const gl = createGitAdapter({ gitBinary: binary, smallIndexBytes: 10_000 });
+    const wt = join(tempDir('split'), 'wt');
+    await gl.provisionWorktree(repo, wt, c1);
+    // Files as old as a real checkout's (entries written in the index's own second are kept in the split part).
+    const old = new Date('2020-01-01T00:00:00Z');
+    for (const f of Object.keys(files)) utimesSync(join(wt, f), old, old);
+    git(wt, ['-c', 'core.splitIndex=true', 'update-index', '-q', '--refresh']);
+    writeFiles(wt, { 'many/f1.txt': 'changed\n' });
+    await gl.snapshotWorktree(wt, { maxUntrackedBytes: 1 << 20, baseTree: c1 });
+    const own = lstatSync(git(wt, ['rev-parse', '--path-format=absolute', '--git-path', 'index']).trim()).size;
+    expect(own).toBeLessThan(10_000);
+    const before = calls().length;
+    await gl.provisionWorktree(repo, wt, c1);
+    expect(calls().slice(before)).not.toContain('reset');
+    expect(calls().slice(before)).toContain('status');
+    expect(git(wt, ['status', '--porcelain=v1', '--untracked-files=all'])).toBe('');
+    expect(readFileSync(join(wt, 'many/f1.txt'), 'utf8')).toBe('1\n');
+  });
+
   it('with knownTree rewrites only what differs (and falls back when the claim is wrong)', async () => {
     const repo = makeRepo(BASE);
     const c1 = git(repo, ['rev-parse', 'HEAD']).trim();
@@ -334,7 +360,10 @@ describe('atomic ref transactions, tag objects, open, gc', () => {
     const loose = () => Number(/count: (\d+)/.exec(git(repo, ['count-objects', '-v']))![1]);
     expect(loose()).toBeGreaterThan(8000);
     expect(await g.gcAuto(repo, commonDir)).toBe(true);
+    // gc runs in the background: wait for it (its lock file goes away when it is done).
+    for (let i = 0; i < 300 && loose() >= 8000; i++) await new Promise((r) => setTimeout(r, 100));
     expect(loose()).toBeLessThan(8000);
+    for (let i = 0; i < 100 && existsSync(join(commonDir, 'gc.pid')); i++) await new Promise((r) => setTimeout(r, 100));
   }, 60_000);
 });
 

@@ -169,3 +169,18 @@ export function lsTree(repo: string, tree: string): string {
 export function treeNames(repo: string, tree: string): string[] {
   return gitBuf(repo, ['ls-tree', '-r', '-z', '--name-only', tree]).toString('utf8').split('\0').filter(Boolean).sort();
 }
+
+/**
+ * A `git` that logs each subcommand it runs (one line each) before running the real git: pass `binary` as the
+ * adapter's `gitBinary` to tell which path a call took.
+ */
+export function loggingGit(): { binary: string; calls: () => string[] } {
+  const dir = tempDir('gitlog');
+  const log = join(dir, 'calls.log');
+  const binary = join(dir, 'git');
+  writeFileSync(log, '');
+  // The first argument git gets that is not a `-c k=v` pair is the subcommand.
+  writeFileSync(binary, `#!/bin/sh\nfor a in "$@"; do case "$a" in -c) skip=1;; *) if [ -n "$skip" ]; then skip=; else echo "$a" >> "${log}"; break; fi;; esac; done\nexec git "$@"\n`);
+  chmodSync(binary, 0o755);
+  return { binary, calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+}

@@ -1,26 +1,15 @@
-import { chmodSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createGitAdapter } from '../src/index.js';
 import { objectId } from '../src/loose.js';
-import { git, makeRepo, tempDir } from './helpers.js';
+import { git, loggingGit, makeRepo, tempDir } from './helpers.js';
 
 /**
  * Blobs, and tags of commits the adapter just wrote, are written from Node (loose.ts). These tests run the
  * adapter through a real `git` wrapped in a script that logs every invocation, so they can tell which path
  * ran, and let git itself (`fsck --strict`, `cat-file`) judge the objects.
  */
-function loggingGit(): { binary: string; calls: () => string[] } {
-  const dir = tempDir('gitlog');
-  const log = join(dir, 'calls.log');
-  const binary = join(dir, 'git');
-  writeFileSync(log, '');
-  // The first argument git gets that is not a `-c k=v` pair is the subcommand.
-  writeFileSync(binary, `#!/bin/sh\nfor a in "$@"; do case "$a" in -c) skip=1;; *) if [ -n "$skip" ]; then skip=; else echo "$a" >> "${log}"; break; fi;; esac; done\nexec git "$@"\n`);
-  chmodSync(binary, 0o755);
-  return { binary, calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
-}
-
 const fsck = (repo: string) => git(repo, ['fsck', '--strict', '--no-dangling']);
 
 describe('objects written from Node', () => {
