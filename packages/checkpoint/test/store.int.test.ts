@@ -99,7 +99,7 @@ describe('CheckpointStore', () => {
     expect(git(root, 'rev-parse', 'refs/heads/cee/run/r1')).toBe(next);
   });
 
-  it('reads the counter blob only when it is ahead of the tags', async () => {
+  it('numbers past the counter when it is ahead of the tags, and past the tags when they are ahead', async () => {
     const head = git(root, 'rev-parse', 'HEAD');
     const tree = git(root, 'rev-parse', 'HEAD^{tree}');
     await store.create(() => input(head, tree));

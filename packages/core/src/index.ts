@@ -6,6 +6,7 @@ export type * from './ports/git.js';
 export type * from './ports/security.js';
 export type * from './ports/checkpoint.js';
 export * from './ports/tokens.js';
+export * from './ports/object-id.js';
 export * from './domain/plan.js';
 export * from './domain/state.js';
 export * from './config/validate.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { RepoInfo } from '@cgce/core';
+import { hashAlgoOf, type RepoInfo } from '@cgce/core';
 import { type Identity, resolveIdentity } from './identity.js';
 import { type LooseStore, looseStore } from './loose.js';
 import type { GitRunner } from './runner.js';
@@ -37,12 +37,9 @@ export function createLocalObjects(run: GitRunner, options: { cacheIdentity?: bo
     noteCommit: (root, oid) => void commits.add(`${root}\0${oid}`),
     ownsCommit: (root, oid) => commits.has(`${root}\0${oid}`),
     opened(info) {
-      // The hash algorithm shows in the length of HEAD's id; without a commit, git writes everything.
+      // The hash algorithm shows in HEAD's id; without a commit, git writes everything.
       if (!info.head || stores.has(info.root)) return;
-      const algo = info.head.length === 64 ? 'sha256' : 'sha1';
-      const store = looseStore(join(info.commonDir, 'objects'), algo);
-      store.catch(() => undefined);
-      stores.set(info.root, store.catch(() => null));
+      stores.set(info.root, looseStore(join(info.commonDir, 'objects'), hashAlgoOf(info.head)));
     },
   };
 }

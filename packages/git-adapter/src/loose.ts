@@ -1,27 +1,20 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { link, mkdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { type GitHashAlgo, type GitObjectType, gitObjectId } from '@cgce/core';
 
 /**
- * Writing blob, commit and tag objects from Node instead of starting `git hash-object` or `git mktag` for each
- * (a git process costs 3–5 ms from Node; a checkpoint writes three objects). The loose format is git's own,
+ * Writing blob and tag objects from Node instead of starting `git hash-object` or `git mktag` for each (a git
+ * process costs 3–5 ms from Node; a checkpoint writes a tag and a counter blob). The loose format is git's own,
  * stable since its first release: zlib("<type> <size>\0<body>") at `objects/<2 hex>/<rest>`, written to a
  * temporary file in that folder and hard-linked into place, as git does. Only used where git would check
  * nothing more (a blob; a tag of a commit this process just wrote); the tests run `git fsck` on the result.
  */
-export type ObjectType = 'blob' | 'commit' | 'tag';
-export type HashAlgo = 'sha1' | 'sha256';
-
 export interface LooseStore {
   /** `<common git dir>/objects`. */
   dir: string;
-  algo: HashAlgo;
-}
-
-/** The id git gives an object of `type` holding `body`. */
-export function objectId(algo: HashAlgo, type: ObjectType, body: Uint8Array): string {
-  return createHash(algo).update(`${type} ${body.length}\0`).update(body).digest('hex');
+  algo: GitHashAlgo;
 }
 
 /**
@@ -29,7 +22,7 @@ export function objectId(algo: HashAlgo, type: ObjectType, body: Uint8Array): st
  * a repository shared with a group (`core.sharedRepository`: group-writable or setgid objects folder, whose
  * files need git's permission handling) or an unreadable one.
  */
-export async function looseStore(objectsDir: string, algo: HashAlgo): Promise<LooseStore | null> {
+export async function looseStore(objectsDir: string, algo: GitHashAlgo): Promise<LooseStore | null> {
   const st = await stat(objectsDir).catch(() => null);
   if (!st?.isDirectory()) return null;
   if (st.mode & 0o2020) return null;
@@ -39,8 +32,8 @@ export async function looseStore(objectsDir: string, algo: HashAlgo): Promise<Lo
 const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS']);
 
 /** Store `body` as a loose object (level-1 zlib, git's `core.looseCompression` default); returns its id. */
-export async function writeLoose(store: LooseStore, type: ObjectType, body: Uint8Array): Promise<string> {
-  const id = objectId(store.algo, type, body);
+export async function writeLoose(store: LooseStore, type: GitObjectType, body: Uint8Array): Promise<string> {
+  const id = gitObjectId(type, body, store.algo);
   const folder = join(store.dir, id.slice(0, 2));
   const file = join(folder, id.slice(2));
   // Present already (loose): freshen its time, as git does, so a concurrent prune does not take it.

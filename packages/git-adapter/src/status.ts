@@ -1,4 +1,4 @@
-import { type GitRunner, WORKTREE_CONFIG } from './runner.js';
+import { type GitRunner, IN_WORKTREE } from './runner.js';
 
 /** What differs between a CEE worktree's files and its index, from one `git status`. */
 export interface WorktreeStatus {
@@ -28,7 +28,7 @@ export async function worktreeStatus(run: GitRunner, top: string): Promise<Workt
   const res = await run.exec(
     top,
     ['status', '--porcelain=v2', '-z', '--untracked-files=normal', '--no-renames', '--ignore-submodules=dirty'],
-    { config: WORKTREE_CONFIG, env: { GIT_OPTIONAL_LOCKS: '1' } },
+    { ...IN_WORKTREE, env: { GIT_OPTIONAL_LOCKS: '1' } },
   );
   return parseStatusV2(res.stdout);
 }
