@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createHookBus, type HookLogger, type LoadedPlugin } from '@cgce/core';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createHookBus, type HookLogger, loadExtensions } from '@cgce/core';
 import { describe, expect, it } from 'vitest';
 import figma, { figmaOptionsSchema, NAME, parseFigmaUrl, VERSION } from './index.js';
 
@@ -7,22 +8,14 @@ const logger: HookLogger = { info() {}, warn() {}, error() {} };
 const RUN = { run: { id: 'r1', repoRoot: '/repo', command: 'plan' } };
 const LINK = 'https://www.figma.com/design/AbCdEf123456/Checkout?node-id=12-34&t=x';
 
+/** The extension as `cee` loads it from a repository: the host's own loader (path form), then the hook bus. */
 async function bus(options: Record<string, unknown>) {
-  const plugin = await figma(options as never);
-  const parsed = plugin.optionsSchema!.safeParse(options);
-  if (!parsed.success) throw new Error(JSON.stringify(parsed.error.issues));
-  const loaded: LoadedPlugin = {
-    name: plugin.meta.name,
-    version: plugin.meta.version,
-    hostApi: plugin.meta.hostApi,
-    form: 'factory',
-    source: { kind: 'builtin', request: 'figma', specifier: NAME, file: 'index.ts' },
-    index: 0,
-    options: parsed.data,
-    hooks: plugin.hooks as LoadedPlugin['hooks'],
-    enabledHooks: ['pre-plan'],
-  };
-  return createHookBus([loaded], { logger });
+  const { plugins } = await loadExtensions([{ name: './src/index.ts', hooks: ['pre-plan'], options }], {
+    repoRoot: fileURLToPath(new URL('..', import.meta.url)),
+    manifestFile: 'codex_engine/tools/extensions.json',
+    importer: (file) => import(pathToFileURL(file).href),
+  });
+  return createHookBus(plugins, { logger });
 }
 
 describe('@cgce/extension-figma', () => {

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { collectFindings, createHookBus, type HookLogger, type LoadedPlugin } from '@cgce/core';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { collectFindings, createHookBus, type HookLogger, loadExtensions } from '@cgce/core';
 import { describe, expect, it } from 'vitest';
 import linter, { addedLines, findForbidden, linterOptionsSchema, NAME, VERSION } from './index.js';
 
@@ -48,22 +49,14 @@ const INPUT = {
   change: CHANGE,
 };
 
+/** The extension as `cee` loads it from a repository: the host's own loader (path form), then the hook bus. */
 async function bus(options: Record<string, unknown>) {
-  const plugin = await linter(options as never);
-  const parsed = plugin.optionsSchema!.safeParse(options);
-  if (!parsed.success) throw new Error(JSON.stringify(parsed.error.issues));
-  const loaded: LoadedPlugin = {
-    name: plugin.meta.name,
-    version: plugin.meta.version,
-    hostApi: plugin.meta.hostApi,
-    form: 'factory',
-    source: { kind: 'builtin', request: 'linter', specifier: NAME, file: 'index.ts' },
-    index: 0,
-    options: parsed.data,
-    hooks: plugin.hooks as LoadedPlugin['hooks'],
-    enabledHooks: ['pre-validation'],
-  };
-  return createHookBus([loaded], { logger });
+  const { plugins } = await loadExtensions([{ name: './src/index.ts', hooks: ['pre-validation'], options }], {
+    repoRoot: fileURLToPath(new URL('..', import.meta.url)),
+    manifestFile: 'codex_engine/tools/extensions.json',
+    importer: (file) => import(pathToFileURL(file).href),
+  });
+  return createHookBus(plugins, { logger });
 }
 
 describe('addedLines', () => {
