@@ -19,11 +19,22 @@ export interface LocalObjects {
 }
 
 export function createLocalObjects(run: GitRunner, options: { cacheIdentity?: boolean } = {}): LocalObjects {
+  // root → where its objects live; the store itself is checked on first use (status never writes objects).
+  const opened = new Map<string, { objectsDir: string; head: string }>();
   const stores = new Map<string, Promise<LooseStore | null>>();
   const identities = new Map<string, Promise<Identity>>();
   const commits = new Set<string>();
   return {
-    store: (root) => stores.get(root) ?? Promise.resolve(null),
+    store(root) {
+      let store = stores.get(root);
+      if (!store) {
+        const info = opened.get(root);
+        // The hash algorithm shows in HEAD's id; without a commit, git writes everything.
+        store = info ? looseStore(info.objectsDir, hashAlgoOf(info.head)) : Promise.resolve(null);
+        if (info) stores.set(root, store);
+      }
+      return store;
+    },
     identity(root) {
       if (!options.cacheIdentity) return resolveIdentity(run, root);
       let id = identities.get(root);
@@ -37,9 +48,7 @@ export function createLocalObjects(run: GitRunner, options: { cacheIdentity?: bo
     noteCommit: (root, oid) => void commits.add(`${root}\0${oid}`),
     ownsCommit: (root, oid) => commits.has(`${root}\0${oid}`),
     opened(info) {
-      // The hash algorithm shows in HEAD's id; without a commit, git writes everything.
-      if (!info.head || stores.has(info.root)) return;
-      stores.set(info.root, looseStore(join(info.commonDir, 'objects'), hashAlgoOf(info.head)));
+      if (info.head && !opened.has(info.root)) opened.set(info.root, { objectsDir: join(info.commonDir, 'objects'), head: info.head });
     },
   };
 }
