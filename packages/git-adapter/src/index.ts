@@ -31,6 +31,8 @@ export { parsePatchSections, parseRawNumstat } from './diff.js';
 export { CEE_IDENTITY, type Identity } from './identity.js';
 export { createRunner, GitCommandError, type GitAdapterOptions, type GitRunner, SAFETY_CONFIG, gitEnv } from './runner.js';
 export { parseTagRecords } from './tags.js';
+export { type ChangeTracker, type ChangeWindow, MAX_PATHSPEC_PATHS, type WorktreeDirs } from './changes.js';
+export { createWatchTracker, type WatchTrackerOptions } from './watch.js';
 
 /**
  * The GitPort, plus the adapter's optional extras: the 4th parameter of applyPatchToTree and of

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChangeTracker } from './changes.js';
 import { CeeError, type CeeErrorOptions, recordTiming as record, timingsEnabled as timingsOn } from '@cgce/core';
 
 /**
@@ -36,6 +37,11 @@ export interface GitAdapterOptions {
    * sees identity changes at once.
    */
   cacheIdentity?: boolean;
+  /**
+   * A watcher of CEE's worktrees (a long-lived process only, see changes.ts): snapshots then look only at what
+   * changed. Without one every snapshot scans the whole worktree.
+   */
+  changeTracker?: ChangeTracker;
 }
 
 /** Settings put in front of every git command (`git -c k=v …`). */
@@ -174,6 +180,8 @@ export interface GitRunner {
   readonly binary: string;
   /** See GitAdapterOptions.smallIndexBytes. */
   readonly smallIndexBytes: number;
+  /** See GitAdapterOptions.changeTracker. */
+  readonly changeTracker?: ChangeTracker;
   /** simple-git: ordinary calls with text output. Throws GitCommandError on a non-zero exit. */
   text(cwd: string, args: readonly string[], options?: { env?: Record<string, string> }): Promise<string>;
   /** child_process: stdin and/or exact bytes. Throws GitCommandError unless the exit code is allowed. */
@@ -246,6 +254,13 @@ export function createRunner(options: GitAdapterOptions = {}): GitRunner {
     if (opts.config) assertArgs(opts.config);
     const ok = opts.okExitCodes ?? [0];
     const started = timingsOn() ? performance.now() : 0;
+    const tracker = options.changeTracker;
+    tracker?.beforeGit(cwd);
+    let ended = false;
+    const afterGit = () => {
+      if (!ended) tracker?.afterGit(cwd);
+      ended = true;
+    };
     const promise = new Promise<ExecResult>((resolve, reject) => {
       const extra = opts.config ? opts.config.flatMap((kv) => ['-c', kv]) : [];
       const child = spawn(binary, [...configArgs, ...extra, ...args], {
@@ -276,10 +291,12 @@ export function createRunner(options: GitAdapterOptions = {}): GitRunner {
       });
       child.on('error', (e) => {
         if (timer) clearTimeout(timer);
+        afterGit();
         reject(new GitCommandError(args, -1, `cannot run ${binary}: ${e.message}`, { cause: e }));
       });
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
+        afterGit();
         const stderr = Buffer.concat(err).toString('utf8');
         if (timedOut) {
           reject(new GitCommandError(args, -1, `timed out after ${timeoutMs} ms without output. ${stderr}`));
@@ -307,7 +324,7 @@ export function createRunner(options: GitAdapterOptions = {}): GitRunner {
     child.unref();
   }
 
-  return { binary, text, exec, detach, smallIndexBytes: options.smallIndexBytes ?? 1 << 20 };
+  return { binary, text, exec, detach, smallIndexBytes: options.smallIndexBytes ?? 1 << 20, changeTracker: options.changeTracker };
 }
 
 /** Refuse NUL bytes in arguments (git would see a truncated argument). */

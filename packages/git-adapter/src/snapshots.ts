@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { copyFile, link, lstat, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { SnapshotResult } from '@cgce/core';
+import { pathspecOf } from './changes.js';
 import { type GitRunner, IN_WORKTREE, splitNul, withTempDir } from './runner.js';
 import { worktreeStatus } from './status.js';
 import { linkedWorktree, repoDirs } from './worktrees.js';
@@ -49,7 +50,16 @@ export async function snapshotWorktree(
   worktreePath: string,
   options: { maxUntrackedBytes: number; baseTree: string },
 ): Promise<SnapshotResult> {
-  const { top, gitDir } = await linkedWorktree(run, worktreePath);
+  const dirs = await linkedWorktree(run, worktreePath);
+  const { top, gitDir } = dirs;
+  const tracker = run.changeTracker;
+  // With a watcher: what changed since the last snapshot (nothing at all: the index already holds the files).
+  const window = tracker ? await tracker.take({ ...dirs, excludesFile: () => excludesFile(run, top) }) : null;
+  if (window?.trusted && window.paths.length === 0) {
+    const tree = await run.exec(top, ['write-tree'], IN_WORKTREE);
+    tracker!.settle(top);
+    return { tree: tree.stdout.toString('utf8').trim() };
+  }
   const index = join(gitDir, 'index');
   const backup = `${index}.cee-snapshot-${process.pid}`;
   await rm(backup, { force: true });
@@ -57,8 +67,9 @@ export async function snapshotWorktree(
     () => true,
     () => false,
   );
+  let settled = false;
   try {
-    const st = await worktreeStatus(run, top);
+    const st = await worktreeStatus(run, top, pathspecOf(window));
     let untracked = st.untracked.filter((p) => !p.endsWith('/'));
     const folders = st.untracked.filter((p) => p.endsWith('/'));
     // A tracked file replaced by a folder shows only as deleted: its new content is untracked, look there too.
@@ -84,10 +95,21 @@ export async function snapshotWorktree(
     }
     if (nested.length > 0) await run.exec(top, ['add', '-A', '--', ...nested], IN_WORKTREE);
     const tree = await run.exec(top, ['write-tree'], IN_WORKTREE);
+    tracker?.settle(top);
+    settled = true;
     return { tree: tree.stdout.toString('utf8').trim() };
   } finally {
     if (kept) await rm(backup, { force: true });
+    // Refused or failed: the index is as it was, so what changed is still to be recorded.
+    if (window && !settled) tracker!.putBack(top, window);
   }
+}
+
+/** `core.excludesFile`, absolute, or null: the tracker watches it for changes of the ignore rules. */
+async function excludesFile(run: GitRunner, top: string): Promise<string | null> {
+  const res = await run.exec(top, ['config', '--path', '--get', 'core.excludesFile'], { okExitCodes: [0, 1] });
+  const value = res.stdout.toString('utf8').trim();
+  return value ? resolve(top, value) : null;
 }
 
 /**

@@ -22,12 +22,13 @@ export interface WorktreeStatus {
  * (WORKTREE_CONFIG) and optional locks allowed, so the refreshed stat data and the untracked cache are
  * written back into the worktree's own index: the next call then skips folders whose mtime did not change.
  * One stat pass over the tracked files, like `add -A`, but no full walk of the folders.
- * Only for CEE's own worktrees: the user's index is never written this way.
+ * Only for CEE's own worktrees: the user's index is never written this way. `pathspec` (from a ChangeTracker's
+ * trusted window) limits both the stat pass and the search for untracked files to what changed.
  */
-export async function worktreeStatus(run: GitRunner, top: string): Promise<WorktreeStatus> {
+export async function worktreeStatus(run: GitRunner, top: string, pathspec?: readonly string[] | null): Promise<WorktreeStatus> {
   const res = await run.exec(
     top,
-    ['status', '--porcelain=v2', '-z', '--untracked-files=normal', '--no-renames', '--ignore-submodules=dirty'],
+    ['status', '--porcelain=v2', '-z', '--untracked-files=normal', '--no-renames', '--ignore-submodules=dirty', ...(pathspec ? ['--', ...pathspec] : [])],
     { ...IN_WORKTREE, env: { GIT_OPTIONAL_LOCKS: '1' } },
   );
   return parseStatusV2(res.stdout);

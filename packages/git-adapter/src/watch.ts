@@ -1,0 +1,307 @@
+import { type FSWatcher, lstatSync, readdirSync, readFileSync, statSync, unlinkSync, watch, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import type { ChangeTracker, ChangeWindow, WorktreeDirs } from './changes.js';
+
+/**
+ * A ChangeTracker for a long-lived process on Linux: one `fs.watch` (inotify) per folder of each CEE worktree
+ * it is asked about. Node's watchers of one process share one inotify descriptor, whose events arrive in the
+ * order they happened; a "cookie" file written into the worktree's git folder (also watched, never part of the
+ * worktree) and seen coming back therefore proves that every earlier change was delivered (the way watchman
+ * syncs). Trust is withdrawn, and the next snapshot scans everything, when:
+ * - more events arrived than a quarter of the kernel's queue (`max_queued_events`): libuv drops the queue's
+ *   overflow notice silently, but a queue can only overflow after that many events were queued, all of which
+ *   are then read and counted;
+ * - the index was written by anything but the adapter's own git commands (its identity is checked around
+ *   each of them and at every take), or an ignore/config file outside the worktree changed, or the top-level
+ *   `.gitignore` changed (a `.gitignore` deeper down marks its folder);
+ * - a watcher failed, a name is not UTF-8, or the worktree has more folders than the watch budget.
+ * Not seen by inotify and so not supported in a watched worktree: writes through a shared memory map and
+ * changes made on another machine (network file systems).
+ */
+export interface WatchTrackerOptions {
+  /** Most folders watched per worktree (default: a quarter of the user's inotify watch budget). */
+  maxFolders?: number;
+  /** More events than this in one window: untrusted (default: a quarter of `max_queued_events`). */
+  maxEvents?: number;
+  /** How long to wait for the cookie (ms, default 2000); on timeout the window is untrusted. */
+  syncTimeoutMs?: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function procNumber(file: string, fallback: number): number {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return Number.isFinite(n) && n > 0 ? n : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The identity of a file's current version (a rename-into-place gives a new inode), or `-` when absent. */
+function fileId(path: string): string {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.ino}:${st.mtimeNs}:${st.size}`;
+  } catch {
+    return '-';
+  }
+}
+
+class Watched {
+  readonly watchers = new Map<string, FSWatcher>();
+  dirty = new Set<string>();
+  /** Folders holding a nested repository: their `.git` is not watched, so they are always in a window. */
+  readonly nested = new Set<string>();
+  events = 0;
+  trusted = false;
+  broken: string | null = null;
+  indexId = '';
+  stamp = '';
+  active = 0;
+  beforeOk = true;
+  excludesFile: string | null = null;
+  cookie: FSWatcher | null = null;
+  readonly waiting = new Map<string, () => void>();
+  cookies = 0;
+
+  constructor(
+    readonly dirs: WorktreeDirs,
+    private readonly maxFolders: number,
+  ) {}
+
+  close(): void {
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+    this.cookie?.close();
+    this.cookie = null;
+  }
+
+  fail(why: string): void {
+    this.broken ??= why;
+    this.trusted = false;
+  }
+
+  indexIdNow(): string {
+    return fileId(join(this.dirs.gitDir, 'index'));
+  }
+
+  /** The files outside the worktree that decide what is ignored or how git reads files. */
+  stampNow(): string {
+    const env = process.env;
+    const home = env.HOME ?? os.homedir();
+    const xdg = env.XDG_CONFIG_HOME || join(home, '.config');
+    const files = [
+      join(this.dirs.commonDir, 'config'),
+      join(this.dirs.commonDir, 'info', 'exclude'),
+      join(this.dirs.gitDir, 'config.worktree'),
+      env.GIT_CONFIG_GLOBAL ?? join(home, '.gitconfig'),
+      join(xdg, 'git', 'config'),
+      join(xdg, 'git', 'ignore'),
+      env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig',
+    ];
+    if (this.excludesFile) files.push(this.excludesFile);
+    return files.map(fileId).join('|');
+  }
+
+  /** Watch `rel` (a folder, '' = the top) and everything under it; the folder is watched before it is read. */
+  walk(rel: string): void {
+    const stack = [rel];
+    while (stack.length > 0 && !this.broken) {
+      const dir = stack.pop()!;
+      if (this.watchers.size >= this.maxFolders) {
+        this.fail(`more than ${this.maxFolders} folders to watch`);
+        return;
+      }
+      const abs = dir ? join(this.dirs.top, dir) : this.dirs.top;
+      let watcher: FSWatcher;
+      try {
+        watcher = watch(abs, { persistent: false, encoding: 'buffer' }, (type, name) => this.onEvent(dir, type, name));
+      } catch (e) {
+        // Gone meanwhile: its parent's event marks it. Anything else (no watches left): stop trusting.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'ENOTDIR') this.fail(`cannot watch ${abs}: ${(e as Error).message}`);
+        continue;
+      }
+      watcher.on('error', (e) => this.fail(`watching ${abs}: ${e.message}`));
+      this.watchers.set(dir, watcher);
+      let entries: Array<{ name: Buffer; isDirectory(): boolean }>;
+      try {
+        entries = readdirSync(abs, { withFileTypes: true, encoding: 'buffer' });
+      } catch {
+        continue;
+      }
+      for (const ent of entries) {
+        let name: string;
+        try {
+          name = utf8.decode(ent.name);
+        } catch {
+          this.fail(`a name in ${abs} is not UTF-8`);
+          return;
+        }
+        if (name === '.git') {
+          if (dir !== '') this.nested.add(dir);
+          continue;
+        }
+        if (ent.isDirectory()) stack.push(dir ? `${dir}/${name}` : name);
+      }
+    }
+  }
+
+  /** Stop watching `rel` and every folder under it (it was removed or moved away). */
+  unwatch(rel: string): void {
+    if (!this.watchers.has(rel)) return;
+    const prefix = `${rel}/`;
+    for (const [key, w] of this.watchers) {
+      if (key === rel || key.startsWith(prefix)) {
+        w.close();
+        this.watchers.delete(key);
+      }
+    }
+    for (const n of this.nested) if (n === rel || n.startsWith(prefix)) this.nested.delete(n);
+  }
+
+  onEvent(dir: string, type: string, raw: Buffer | null): void {
+    this.events++;
+    if (raw === null) {
+      // An event without a name: the whole folder may have changed.
+      if (dir === '') this.trusted = false;
+      else this.dirty.add(dir);
+      return;
+    }
+    let name: string;
+    try {
+      name = utf8.decode(raw);
+    } catch {
+      this.fail(`a name in ${dir || '.'} is not UTF-8`);
+      return;
+    }
+    if (name === '.git') {
+      // The worktree's own `.git` file, or a nested repository appearing or going.
+      if (dir !== '') {
+        this.nested.add(dir);
+        this.dirty.add(dir);
+      }
+      return;
+    }
+    const rel = dir ? `${dir}/${name}` : name;
+    this.dirty.add(rel);
+    if (name === '.gitignore') {
+      // Ignore rules decide about files that did not change: the folder they rule over is scanned whole.
+      if (dir === '') this.trusted = false;
+      else this.dirty.add(dir);
+    }
+    if (type === 'rename') {
+      // Created, removed or moved: watch the folder now there (its own path is in `dirty`, so git looks at
+      // everything in it, including what was written before its watch started).
+      this.unwatch(rel);
+      let isDir = false;
+      try {
+        isDir = lstatSync(join(this.dirs.top, rel)).isDirectory();
+      } catch {
+        // removed
+      }
+      if (isDir) this.walk(rel);
+    }
+  }
+
+  start(excludesFile: string | null): void {
+    this.excludesFile = excludesFile;
+    try {
+      this.cookie = watch(this.dirs.gitDir, { persistent: false }, (_type, name) => {
+        if (name) this.waiting.get(name)?.();
+      });
+      this.cookie.on('error', (e) => this.fail(`watching ${this.dirs.gitDir}: ${e.message}`));
+    } catch (e) {
+      this.fail(`cannot watch ${this.dirs.gitDir}: ${(e as Error).message}`);
+      return;
+    }
+    this.walk('');
+    this.indexId = this.indexIdNow();
+    this.stamp = this.stampNow();
+  }
+
+  /** Resolves true once every change made before the call has been delivered (false on timeout). */
+  sync(timeoutMs: number): Promise<boolean> {
+    if (!this.cookie) return Promise.resolve(false);
+    const name = `cee-watch-sync.${process.pid}.${++this.cookies}`;
+    const file = join(this.dirs.gitDir, name);
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.waiting.delete(name);
+        try {
+          unlinkSync(file);
+        } catch {
+          // already gone
+        }
+        resolve(ok);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.waiting.set(name, () => done(true));
+      try {
+        writeFileSync(file, '');
+      } catch {
+        done(false);
+      }
+    });
+  }
+}
+
+export function createWatchTracker(options: WatchTrackerOptions = {}): ChangeTracker {
+  const maxFolders = options.maxFolders ?? Math.floor(procNumber('/proc/sys/fs/inotify/max_user_watches', 8192) / 4);
+  const maxEvents = options.maxEvents ?? Math.floor(procNumber('/proc/sys/fs/inotify/max_queued_events', 16384) / 4);
+  const syncTimeoutMs = options.syncTimeoutMs ?? 2000;
+  const supported = process.platform === 'linux';
+  const watched = new Map<string, Watched>();
+  const untrusted: ChangeWindow = { paths: [], trusted: false };
+
+  return {
+    async take(dirs) {
+      if (!supported) return untrusted;
+      let w = watched.get(dirs.top);
+      if (!w || w.broken || w.dirs.gitDir !== dirs.gitDir) {
+        w?.close();
+        w = new Watched(dirs, maxFolders);
+        watched.set(dirs.top, w);
+        w.start(dirs.excludesFile ? await dirs.excludesFile() : null);
+        return untrusted;
+      }
+      const synced = await w.sync(syncTimeoutMs);
+      const stamp = w.stampNow();
+      const trusted = synced && w.trusted && !w.broken && w.events <= maxEvents && w.indexIdNow() === w.indexId && stamp === w.stamp;
+      const paths = new Set(w.dirty);
+      for (const n of w.nested) paths.add(n);
+      w.dirty = new Set();
+      w.events = 0;
+      w.trusted = trusted;
+      return { paths: [...paths], trusted };
+    },
+    settle(top) {
+      const w = watched.get(top);
+      if (!w) return;
+      w.trusted = !w.broken;
+      w.indexId = w.indexIdNow();
+      w.stamp = w.stampNow();
+    },
+    putBack(top, window) {
+      const w = watched.get(top);
+      if (!w) return;
+      for (const p of window.paths) w.dirty.add(p);
+    },
+    beforeGit(cwd) {
+      const w = watched.get(cwd);
+      if (w && w.active++ === 0) w.beforeOk = w.indexIdNow() === w.indexId;
+    },
+    afterGit(cwd) {
+      const w = watched.get(cwd);
+      if (!w || w.active === 0 || --w.active > 0) return;
+      if (w.beforeOk) w.indexId = w.indexIdNow();
+      else w.trusted = false;
+    },
+    close() {
+      for (const w of watched.values()) w.close();
+      watched.clear();
+    },
+  };
+}

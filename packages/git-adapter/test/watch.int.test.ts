@@ -1,0 +1,212 @@
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ChangeTracker, createGitAdapter, createWatchTracker } from '../src/index.js';
+import { git, loggingGit, makeRepo, tempDir } from './helpers.js';
+
+/**
+ * The watcher may only ever make a snapshot cheaper, never different: every test compares the tree a
+ * tracker-driven snapshot records with the tree a full `add -A` gives for the same files (through a copy of
+ * the worktree's index, so the reference changes nothing).
+ */
+const trackers: ChangeTracker[] = [];
+afterEach(() => {
+  for (const t of trackers.splice(0)) t.close();
+});
+
+function setup(files: Record<string, string> = { 'a.txt': 'a\n', 'src/b.ts': 'b\n', 'src/deep/c.ts': 'c\n', 'docs/d.md': 'd\n' }) {
+  const repo = makeRepo(files);
+  const wt = join(repo, '.git', 'cee', 'worktrees', 'run');
+  const tracker = createWatchTracker({ syncTimeoutMs: 5000 });
+  trackers.push(tracker);
+  const { binary, calls } = loggingGit();
+  const g = createGitAdapter({ changeTracker: tracker, gitBinary: binary });
+  return { repo, wt, tracker, g, calls };
+}
+
+/** What `add -A` + `write-tree` records for the worktree now (a temporary copy of its index). */
+function referenceTree(wt: string): string {
+  const gitDir = git(wt, ['rev-parse', '--absolute-git-dir']).trim();
+  const tmp = join(tempDir('idx'), 'index');
+  copyFileSync(join(gitDir, 'index'), tmp);
+  const env = { GIT_INDEX_FILE: tmp };
+  git(wt, ['-c', 'core.splitIndex=false', 'add', '-A'], { env });
+  return git(wt, ['write-tree'], { env }).trim();
+}
+
+async function snapshot(g: ReturnType<typeof createGitAdapter>, wt: string): Promise<string> {
+  const snap = await g.snapshotWorktree(wt, { maxUntrackedBytes: 1 << 20, baseTree: '' });
+  return snap.tree;
+}
+
+describe('snapshots with a watcher (ChangeTracker)', () => {
+  it('a change made just before the snapshot is always in it (the cookie makes every earlier event arrive)', async () => {
+    const { repo, wt, g } = setup();
+    await g.provisionWorktree(repo, wt, 'HEAD');
+    await snapshot(g, wt); // starts watching (a full scan)
+    for (let i = 0; i < 25; i++) {
+      appendFileSync(join(wt, i % 2 ? 'a.txt' : 'src/deep/c.ts'), `${i}\n`);
+      if (i % 5 === 0) writeFileSync(join(wt, `new-${i}.txt`), 'n\n');
+      expect(await snapshot(g, wt)).toBe(referenceTree(wt));
+    }
+  });
+
+  it('nothing changed since the last snapshot: no status at all, only write-tree', async () => {
+    const { repo, wt, g, calls } = setup();
+    await g.provisionWorktree(repo, wt, 'HEAD');
+    appendFileSync(join(wt, 'a.txt'), 'x\n');
+    const first = await snapshot(g, wt);
+    const before = calls().length;
+    expect(await snapshot(g, wt)).toBe(first);
+    expect(calls().slice(before)).toEqual(['write-tree']);
+    appendFileSync(join(wt, 'src/b.ts'), 'y\n');
+    const n = calls().length;
+    expect(await snapshot(g, wt)).toBe(referenceTree(wt));
+    expect(calls().slice(n)).toContain('status');
+  });
+
+  it('an index written by another program, an ignore file outside the worktree, or a burst of events: a full scan', async () => {
+    const { repo, wt, tracker, g } = setup();
+    await g.provisionWorktree(repo, wt, 'HEAD');
+    await snapshot(g, wt);
+    const dirs = { top: wt, gitDir: git(wt, ['rev-parse', '--absolute-git-dir']).trim(), commonDir: join(repo, '.git') };
+    // `git rm --cached` changes the index, not the files: no event could tell.
+    git(wt, ['rm', '-q', '--cached', 'docs/d.md']);
+    let w = await tracker.take(dirs);
+    expect(w.trusted).toBe(false);
+    tracker.putBack(wt, w);
+    expect(await snapshot(g, wt)).toBe(referenceTree(wt));
+    expect((await tracker.take(dirs)).trusted).toBe(true);
+    tracker.settle(wt);
+    // info/exclude decides about files that did not change.
+    writeFileSync(join(wt, 'build.log'), 'log\n');
+    await snapshot(g, wt);
+    mkdirSync(join(repo, '.git', 'info'), { recursive: true });
+    writeFileSync(join(repo, '.git', 'info', 'exclude'), '*.log\n');
+    w = await tracker.take(dirs);
+    expect(w.trusted).toBe(false);
+    tracker.putBack(wt, w);
+    expect(await snapshot(g, wt)).toBe(referenceTree(wt));
+    // More events than the budget: the kernel's queue may have overflowed.
+    const small = createWatchTracker({ maxEvents: 5 });
+    trackers.push(small);
+    await small.take(dirs);
+    small.settle(wt);
+    for (let i = 0; i < 10; i++) writeFileSync(join(wt, `burst-${i}.txt`), `${i}\n`);
+    expect((await small.take(dirs)).trusted).toBe(false);
+  });
+
+  it('a .gitignore that stops ignoring files that did not change: they are recorded (top level and deeper)', async () => {
+    const { repo, wt, g } = setup();
+    await g.provisionWorktree(repo, wt, 'HEAD');
+    for (const dir of ['', 'src']) {
+      writeFileSync(join(wt, dir, '.gitignore'), '*.log\n');
+      writeFileSync(join(wt, dir, 'kept.log'), 'ignored for now\n');
+      expect(await snapshot(g, wt)).toBe(referenceTree(wt));
+      writeFileSync(join(wt, dir, '.gitignore'), '# nothing ignored\n');
+      const tree = await snapshot(g, wt);
+      expect(tree).toBe(referenceTree(wt));
+      expect(git(wt, ['ls-tree', '-r', '--name-only', tree])).toContain(dir ? `${dir}/kept.log` : 'kept.log');
+    }
+  });
+
+  it('any sequence of file, folder, mode, link, ignore-file and index changes records what add -A records', async () => {
+    const names = ['a.txt', 'b.ts', 'sp ace.md', 'ünï.txt', 'x.log'];
+    const folders = ['', 'src', 'src/deep', 'docs', 'new', 'new/sub'];
+    const path = fc.tuple(fc.constantFrom(...folders), fc.constantFrom(...names)).map(([d, n]) => (d ? `${d}/${n}` : n));
+    const op = fc.oneof(
+      fc.record({ k: fc.constant('write' as const), p: path, c: fc.string({ maxLength: 8 }) }),
+      fc.record({ k: fc.constant('append' as const), p: path }),
+      fc.record({ k: fc.constant('rm' as const), p: path }),
+      fc.record({ k: fc.constant('rmdir' as const), d: fc.constantFrom('src', 'src/deep', 'docs', 'new') }),
+      fc.record({ k: fc.constant('mvdir' as const), d: fc.constantFrom('src/deep', 'docs', 'new/sub'), to: fc.constantFrom('moved', 'new/moved', 'docs2') }),
+      fc.record({ k: fc.constant('mv' as const), p: path, q: path }),
+      fc.record({ k: fc.constant('chmod' as const), p: path }),
+      fc.record({ k: fc.constant('link' as const), p: path }),
+      fc.record({ k: fc.constant('ignore' as const), d: fc.constantFrom('', 'src', 'new'), rule: fc.constantFrom('*.log', 'deep/', 'sub', '') }),
+      fc.record({ k: fc.constant('gitAdd' as const), p: path }),
+      fc.record({ k: fc.constant('gitRmCached' as const), p: path }),
+      fc.record({ k: fc.constant('provision' as const) }),
+    );
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(op, { minLength: 1, maxLength: 4 }), { minLength: 2, maxLength: 8 }), async (batches) => {
+        const { repo, wt, g } = setup();
+        await g.provisionWorktree(repo, wt, 'HEAD');
+        await snapshot(g, wt);
+        round++;
+        for (const batch of batches) {
+          for (const o of batch) {
+            const abs = (p: string) => join(wt, p);
+            const quiet = (f: () => void) => {
+              try {
+                f();
+              } catch {
+                // an operation that does not apply to the current files (a missing path, a file where a folder is)
+              }
+            };
+            switch (o.k) {
+              case 'write':
+                quiet(() => {
+                  mkdirSync(dirname(abs(o.p)), { recursive: true });
+                  writeFileSync(abs(o.p), o.c);
+                });
+                break;
+              case 'append':
+                quiet(() => appendFileSync(abs(o.p), `${round}\n`));
+                break;
+              case 'rm':
+                quiet(() => rmSync(abs(o.p)));
+                break;
+              case 'rmdir':
+                rmSync(abs(o.d), { recursive: true, force: true });
+                break;
+              case 'mvdir':
+                quiet(() => {
+                  if (existsSync(abs(o.to))) return;
+                  mkdirSync(dirname(abs(o.to)), { recursive: true });
+                  renameSync(abs(o.d), abs(o.to));
+                });
+                break;
+              case 'mv':
+                quiet(() => {
+                  mkdirSync(dirname(abs(o.q)), { recursive: true });
+                  renameSync(abs(o.p), abs(o.q));
+                });
+                break;
+              case 'chmod':
+                quiet(() => chmodSync(abs(o.p), 0o755));
+                break;
+              case 'link':
+                quiet(() => {
+                  mkdirSync(dirname(abs(o.p)), { recursive: true });
+                  rmSync(abs(o.p), { force: true });
+                  symlinkSync('a.txt', abs(o.p));
+                });
+                break;
+              case 'ignore':
+                quiet(() => {
+                  mkdirSync(abs(o.d || '.'), { recursive: true });
+                  writeFileSync(join(abs(o.d || '.'), '.gitignore'), o.rule ? `${o.rule}\n` : '');
+                });
+                break;
+              case 'gitAdd':
+                quiet(() => git(wt, ['add', '-f', '--', o.p]));
+                break;
+              case 'gitRmCached':
+                quiet(() => git(wt, ['rm', '-q', '-r', '--cached', '--', o.p]));
+                break;
+              case 'provision':
+                await g.provisionWorktree(repo, wt, 'HEAD');
+                break;
+            }
+          }
+          const tree = await snapshot(g, wt);
+          expect(tree).toBe(referenceTree(wt));
+        }
+      }),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+});
