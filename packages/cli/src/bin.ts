@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// Entry point. `--version` answers before anything heavy loads, so it stays instant.
+// Entry point. `--version` answers before anything heavy loads, so it stays instant; so does a command that a
+// running `cee daemon` of this build takes over (see daemon/client.ts).
 import { readFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { daemonEligible, runInDaemon } from './daemon/client.js';
 
 const args = process.argv.slice(2);
 
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V' || args[0] === 'version')) {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  process.stdout.write(`Codex Engine v${pkg.version} — Autonomous Engineering Edition\n`);
-} else {
+async function runHere(): Promise<void> {
   const started = performance.now();
   // V8's compiled code for CEE and its dependencies is cached by Node under the system temp folder
   // (node-compile-cache/): loading the CLI then takes about half the time. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
@@ -38,4 +39,13 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V' || args[0]
       })}\n`,
     );
   }
+}
+
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V' || args[0] === 'version')) {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  process.stdout.write(`Codex Engine v${pkg.version} — Autonomous Engineering Edition\n`);
+} else {
+  const code = daemonEligible(args) ? await runInDaemon(args, path.dirname(fileURLToPath(import.meta.url))) : null;
+  if (code !== null) process.exitCode = code;
+  else await runHere();
 }

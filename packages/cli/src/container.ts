@@ -9,7 +9,7 @@ import {
   type LoadedConfig,
   type SecretScanner,
 } from '@cgce/core';
-import { createGitAdapter } from '@cgce/git-adapter';
+import { type ChangeTracker, createGitAdapter } from '@cgce/git-adapter';
 import { createLazyTierClassifier, createPolicyEngine, createSecretScanner } from '@cgce/guardrails';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,10 +21,10 @@ import { hookRunnerFor } from './hooks.js';
  * The composition root: the only place that knows which adapter implements which port. Singletons live on the
  * root container; each command resolves them through a child container that is disposed when it ends.
  */
-export function createRootContainer(): DependencyContainer {
+export function createRootContainer(options: { changeTracker?: ChangeTracker } = {}): DependencyContainer {
   const root = container.createChildContainer();
-  // One command per process: the commit identity is read once (see GitAdapterOptions.cacheIdentity).
-  root.register(GitPortToken, { useValue: createGitAdapter({ cacheIdentity: true }) });
+  // One container per command (also in the daemon): the commit identity is read once (GitAdapterOptions.cacheIdentity).
+  root.register(GitPortToken, { useValue: createGitAdapter({ cacheIdentity: true, changeTracker: options.changeTracker }) });
   root.register(PolicyEngineToken, { useValue: createPolicyEngine() });
   root.register(SecretScannerToken, { useFactory: () => createSecretScanner() });
   root.register(TierClassifierToken, { useValue: createLazyTierClassifier() });

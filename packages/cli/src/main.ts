@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { engineDeps, createRootContainer } from './container.js';
 import { registerCommands } from './commands/index.js';
+import { registerDaemonCommands } from './commands/daemon.js';
+import type { ChangeTracker } from '@cgce/git-adapter';
 import { Output, type GlobalOptions } from './output.js';
 
 export interface CommandSpec {
@@ -48,9 +50,14 @@ function reportError(out: Output, e: CeeError): void {
 }
 
 /** Run the CLI with `argv` (without node and script). Returns the exit code; never calls process.exit. */
-export async function main(argv: string[]): Promise<ExitCode> {
+export interface MainOptions {
+  /** A watcher of CEE's worktrees that outlives this call (the daemon's): snapshots look only at what changed. */
+  changeTracker?: ChangeTracker;
+}
+
+export async function main(argv: string[], options: MainOptions = {}): Promise<ExitCode> {
   const program = new Command('cee');
-  const rootContainer = createRootContainer();
+  const rootContainer = createRootContainer(options);
   let exit: ExitCode = 0;
   const global: GlobalOptions = { json: false, yes: false, cwd: process.cwd() };
   let out = new Output(global);
@@ -146,6 +153,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     return 0;
   }
   registerCommands(program, inv);
+  registerDaemonCommands(program, inv, (args, changeTracker) => main(args, { changeTracker }));
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

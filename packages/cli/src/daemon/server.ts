@@ -1,0 +1,243 @@
+// The daemon half of `cee daemon`: one long-lived process per repository that runs the commands `cee` clients
+// hand it (see client.ts), one at a time, exactly as `cee` would in-process, and watches CEE's worktrees so a
+// checkpoint looks only at what changed. It holds no lock and no state between commands beyond the watcher:
+// every command opens the engine, takes the repository lock and writes state as it would on its own.
+import { chmodSync, existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { type ChangeTracker, createWatchTracker } from '@cgce/git-adapter';
+import { TIMINGS_KEY } from '@cgce/core';
+import { z } from 'zod';
+import { buildId, type Frame, PROTOCOL, socketPath } from './protocol.js';
+
+const RequestSchema = z.object({
+  v: z.literal(PROTOCOL),
+  build: z.string(),
+  op: z.enum(['run', 'ping', 'stop']),
+  argv: z.array(z.string()).max(10_000).optional(),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+});
+
+/** A request line larger than this is refused (an env plus argv is a few KiB). */
+const MAX_REQUEST_BYTES = 4 << 20;
+
+export interface DaemonOptions {
+  /** The repository's common git folder. */
+  commonDir: string;
+  /** dist/ of the running CLI (its build id is what clients must match). */
+  distDir: string;
+  /** Exit after this long without a request (ms). */
+  idleMs: number;
+  /** Runs one command in-process (main() with the tracker); resolves to its exit code. */
+  run: (argv: string[], tracker: ChangeTracker) => Promise<number>;
+  log?: (line: string) => void;
+}
+
+export interface DaemonHandle {
+  socket: string;
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Replace the process's environment in place (code reads process.env at call time). */
+function swapEnv(next: Record<string, string>): Record<string, string | undefined> {
+  const before = { ...process.env };
+  for (const k of Object.keys(process.env)) delete process.env[k];
+  Object.assign(process.env, next);
+  return before;
+}
+
+/** Start serving; resolves once the socket listens. Refuses (rejects) when a live daemon already serves the repository. */
+export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle> {
+  const sock = socketPath(options.commonDir, true);
+  if (!sock) throw new Error(`no private place for the daemon's socket of ${options.commonDir}`);
+  mkdirSync(path.dirname(sock), { recursive: true, mode: 0o700 });
+  if (existsSync(sock)) {
+    if (await answers(sock)) throw new Error(`a cee daemon already serves ${options.commonDir} (${sock})`);
+    unlinkSync(sock); // left by a daemon that was killed
+  }
+  const build = buildId(options.distDir);
+  const tracker = createWatchTracker();
+  const log = options.log ?? (() => undefined);
+  const started = new Date().toISOString();
+  let served = 0;
+  let queue: Promise<void> = Promise.resolve();
+  let idle: NodeJS.Timeout | undefined;
+  let stopping = false;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => {
+    resolveClosed = r;
+  });
+
+  const server = net.createServer((conn) => {
+    let buffered = Buffer.alloc(0);
+    const send = (f: Frame) => {
+      if (!conn.destroyed) conn.write(`${JSON.stringify(f)}\n`);
+    };
+    conn.on('error', () => undefined); // a client that went away: the command still finishes
+    conn.on('data', (chunk: Buffer) => {
+      if (buffered === null) return;
+      buffered = Buffer.concat([buffered, chunk]);
+      const nl = buffered.indexOf(10);
+      if (nl < 0) {
+        if (buffered.length > MAX_REQUEST_BYTES) conn.destroy();
+        return;
+      }
+      const line = buffered.subarray(0, nl).toString('utf8');
+      buffered = null as never;
+      let parsed: z.infer<typeof RequestSchema>;
+      try {
+        parsed = RequestSchema.parse(JSON.parse(line));
+      } catch (e) {
+        send({ t: 'refused', why: `bad request: ${(e as Error).message.slice(0, 200)}` });
+        conn.end();
+        return;
+      }
+      if (parsed.build !== build) {
+        // Another installation of cee is asking: it runs in-process, and this (now outdated) daemon leaves.
+        send({ t: 'refused', why: 'another build of cee' });
+        conn.end();
+        if (parsed.op === 'run') void stop(`a client of another build (${parsed.build}) asked`);
+        return;
+      }
+      if (parsed.op === 'ping') {
+        send({ t: 'status', status: { pid: process.pid, since: started, served, socket: sock, state: stopping ? 'stopping' : 'ready' } });
+        conn.end();
+        return;
+      }
+      if (parsed.op === 'stop') {
+        send({ t: 'status', status: { pid: process.pid, stopping: true } });
+        conn.end();
+        void stop('asked to stop');
+        return;
+      }
+      if (stopping || !parsed.argv || !parsed.cwd || !parsed.env) {
+        send({ t: 'refused', why: stopping ? 'stopping' : 'incomplete request' });
+        conn.end();
+        return;
+      }
+      const { argv, cwd, env } = parsed;
+      queue = queue.then(() => serve(argv, cwd, env, send)).finally(() => conn.end());
+    });
+  });
+
+  /** One command: the client's folder and environment, its output sent back as it is written. */
+  async function serve(argv: string[], cwd: string, env: Record<string, string>, send: (f: Frame) => void): Promise<void> {
+    if (idle) clearTimeout(idle);
+    served++;
+    const ownCwd = process.cwd();
+    const ownEnv = swapEnv(env);
+    const out = process.stdout.write;
+    const err = process.stderr.write;
+    const forward = (t: 'out' | 'err') =>
+      ((chunk: string | Uint8Array, enc?: BufferEncoding | ((e?: Error | null) => void), cb?: (e?: Error | null) => void) => {
+        const data = typeof chunk === 'string' ? Buffer.from(chunk, typeof enc === 'string' ? enc : 'utf8') : Buffer.from(chunk);
+        send({ t, d: data.toString('base64') });
+        (typeof enc === 'function' ? enc : cb)?.();
+        return true;
+      }) as typeof process.stdout.write;
+    // Timings (CEE_TIMINGS=1) are per command, as in a process of its own.
+    (globalThis as Record<symbol, unknown>)[TIMINGS_KEY] = { enabled: env.CEE_TIMINGS === '1', entries: [] };
+    const t0 = performance.now();
+    let code = 1;
+    try {
+      process.chdir(cwd);
+      send({ t: 'accepted' });
+      process.stdout.write = forward('out');
+      process.stderr.write = forward('err');
+      code = await options.run(argv, tracker);
+    } catch (e) {
+      send({ t: 'err', d: Buffer.from(`error: ${(e as Error).message}\n`).toString('base64') });
+      code = 1;
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+      swapEnv(ownEnv as Record<string, string>);
+      try {
+        process.chdir(ownCwd);
+      } catch {
+        // our own folder is gone: the next command chdirs anyway
+      }
+    }
+    if (env.CEE_TIMINGS === '1') {
+      const store = (globalThis as Record<symbol, { entries: unknown[] } | undefined>)[TIMINGS_KEY];
+      const line = { cee_timings: { command: argv.find((a) => !a.startsWith('-')) ?? null, exit: code, daemon: true, load_ms: 0, total_ms: Math.round((performance.now() - t0) * 100) / 100, phases: store?.entries ?? [] } };
+      send({ t: 'err', d: Buffer.from(`${JSON.stringify(line)}\n`).toString('base64') });
+    }
+    send({ t: 'exit', code });
+    log(`${new Date().toISOString()} exit ${code} in ${Math.round(performance.now() - t0)} ms: cee ${argv.join(' ')}`);
+    armIdle();
+  }
+
+  function armIdle() {
+    if (idle) clearTimeout(idle);
+    idle = setTimeout(() => void stop(`idle for ${Math.round(options.idleMs / 1000)} s`), options.idleMs);
+  }
+
+  async function stop(why: string): Promise<void> {
+    if (stopping) return closed;
+    stopping = true;
+    log(`${new Date().toISOString()} stopping: ${why}`);
+    if (idle) clearTimeout(idle);
+    server.close();
+    await queue; // the command running now finishes first
+    tracker.close();
+    try {
+      unlinkSync(sock!);
+    } catch {
+      // already gone
+    }
+    resolveClosed();
+    return closed;
+  }
+
+  const previousUmask = process.umask(0o077);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(sock, () => resolve());
+    });
+  } finally {
+    process.umask(previousUmask);
+  }
+  chmodSync(sock, 0o600);
+  writeFileSync(path.join(options.commonDir, 'cee', 'daemon.pid'), `${process.pid}\n`);
+  armIdle();
+  log(`${started} serving ${options.commonDir} on ${sock} (pid ${process.pid})`);
+  return { socket: sock, closed, close: () => stop('closed') };
+}
+
+/** Send one request and return the first frame (null: nobody answers). */
+export function ask(sock: string, request: Record<string, unknown>, timeoutMs = 2000): Promise<Frame | null> {
+  return new Promise((resolve) => {
+    let buffered = '';
+    const conn = net.createConnection(sock, () => conn.write(`${JSON.stringify(request)}\n`));
+    const timer = setTimeout(() => {
+      conn.destroy();
+      resolve(null);
+    }, timeoutMs);
+    conn.setEncoding('utf8');
+    conn.on('data', (c: string) => {
+      buffered += c;
+      const nl = buffered.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        conn.destroy();
+        try {
+          resolve(JSON.parse(buffered.slice(0, nl)) as Frame);
+        } catch {
+          resolve(null);
+        }
+      }
+    });
+    conn.on('error', () => {
+      clearTimeout(timer);
+      resolve(null);
+    });
+  });
+}
+
+async function answers(sock: string): Promise<boolean> {
+  return (await ask(sock, { v: PROTOCOL, build: '', op: 'ping' }, 1000)) !== null;
+}

@@ -1,0 +1,154 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cee, cleanup, copyRepo, git, makeRepo, newFileDiff, writePlan } from './harness.js';
+
+/**
+ * `cee daemon`: a resident cee per repository. The commands it serves must give what `cee` in-process gives
+ * (same exit codes, same output, same checkpoint trees), and any doubt about the daemon (killed, another
+ * build) must fall back to running in-process, never lose a command.
+ */
+const OFF = { CEE_DAEMON: 'off' };
+const repos: string[] = [];
+afterAll(async () => {
+  for (const r of repos) {
+    await cee(['daemon', 'stop'], { cwd: r });
+    cleanup(r);
+  }
+});
+
+function setup(): string {
+  const repo = makeRepo();
+  repos.push(repo);
+  return repo;
+}
+
+/** Running (an exited process nobody reaped yet, state Z, is not). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** The commands the daemon's log says it ran. */
+function served(repo: string): string[] {
+  const log = path.join(repo, '.git', 'cee', 'daemon.log');
+  return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => / exit \d+ in \d+ ms: cee /.test(l)).map((l) => l.replace(/^.* ms: cee /, '')) : [];
+}
+
+/** One step through `cee`: plan, edit, files written in the worktree afterwards (a build's output), checkpoint. */
+async function cycle(repo: string, env: Record<string, string> = {}) {
+  const plan = writePlan(repo);
+  const patch = path.join(path.dirname(repo), 'p1.diff');
+  writeFileSync(patch, newFileDiff('src/added.js', 'export const added = 1;\n'));
+  expect((await cee(['plan', '--from', plan], { cwd: repo, env })).code).toBe(0);
+  const edit = await cee(['edit', '--step', '1', '--patch', patch, '--json'], { cwd: repo, env });
+  expect(edit.code).toBe(0);
+  const wt = path.join(repo, '.git', 'cee', 'worktrees', 'run');
+  appendFileSync(path.join(wt, 'src', 'util.js'), '// built\n');
+  mkdirSync(path.join(wt, 'out'), { recursive: true });
+  writeFileSync(path.join(wt, 'out', 'report.txt'), 'generated\n');
+  const cp = await cee(['checkpoint', 'first', '--json'], { cwd: repo, env });
+  expect(cp.code).toBe(0);
+  return { tree: git(repo, 'rev-parse', 'codex-cp-1^{tree}').trim(), wt };
+}
+
+describe('cee daemon', () => {
+  it('serves the cycle with the same results as cee in-process, and reports itself', async () => {
+    const repo = setup();
+    expect((await cee(['init'], { cwd: repo })).code).toBe(0);
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'cee init');
+    const twin = copyRepo(repo);
+    repos.push(twin);
+
+    const start = await cee(['daemon', 'start', '--json'], { cwd: repo });
+    expect(start.code).toBe(0);
+    expect(start.json).toMatchObject({ ok: true, started: true });
+    expect((await cee(['daemon', 'start', '--json'], { cwd: repo })).json.started).toBe(false);
+
+    const viaDaemon = await cycle(repo);
+    const inProcess = await cycle(twin, OFF);
+    expect(viaDaemon.tree).toBe(inProcess.tree);
+    expect(git(repo, 'ls-tree', '-r', '--name-only', viaDaemon.tree)).toContain('out/report.txt');
+    expect(served(repo)).toEqual(expect.arrayContaining([expect.stringMatching(/^plan --from /), expect.stringMatching(/^edit --step 1/), 'checkpoint first --json']));
+    expect(served(twin)).toEqual([]);
+
+    // Output, exit codes and the caller's folder and environment go through unchanged.
+    const bad = await cee(['edit', '--step', 'x'], { cwd: repo });
+    const badHere = await cee(['edit', '--step', 'x'], { cwd: twin, env: OFF });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(badHere.stderr);
+    const sub = path.join(repo, 'src');
+    const st = await cee(['status', '--json'], { cwd: sub });
+    expect(st.code).toBe(0);
+    expect(st.json.checkpoint ?? st.json.lastCheckpoint ?? JSON.stringify(st.json)).toContain('codex-cp-1');
+    const timed = await cee(['status'], { cwd: repo, env: { CEE_TIMINGS: '1' } });
+    expect(timed.stderr).toMatch(/"cee_timings":\{"command":"status","exit":0,"daemon":true/);
+
+    const status = await cee(['daemon', 'status', '--json'], { cwd: repo });
+    expect(status.json).toMatchObject({ running: true });
+    expect(status.json.served).toBeGreaterThanOrEqual(6);
+
+    // A restore through the daemon, then a second checkpoint: the watcher's view stays exact.
+    expect((await cee(['restore', 'codex-cp-1'], { cwd: repo })).code).toBe(0);
+    expect((await cee(['restore', 'codex-cp-1'], { cwd: twin, env: OFF })).code).toBe(0);
+    expect(git(repo, 'status', '--porcelain').trim()).toBe(git(twin, 'status', '--porcelain').trim());
+
+    const stop = await cee(['daemon', 'stop', '--json'], { cwd: repo });
+    expect(stop.json.stopped).toBe(true);
+    expect(existsSync(path.join(repo, '.git', 'cee', 'daemon.sock'))).toBe(false);
+    expect((await cee(['daemon', 'status'], { cwd: repo })).code).toBe(1);
+  }, 60_000);
+
+  it('a killed daemon leaves a socket nobody answers: commands run in-process, start replaces it', async () => {
+    const repo = setup();
+    const start = await cee(['daemon', 'start', '--json'], { cwd: repo });
+    expect(start.code).toBe(0);
+    process.kill(start.json.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    const sock = path.join(repo, '.git', 'cee', 'daemon.sock');
+    expect(existsSync(sock)).toBe(true);
+    const init = await cee(['init', '--json'], { cwd: repo });
+    expect(init.code).toBe(0);
+    expect(init.json.ok).toBe(true);
+    const again = await cee(['daemon', 'start', '--json'], { cwd: repo });
+    expect(again.json.started).toBe(true);
+    expect(again.json.pid).not.toBe(start.json.pid);
+  }, 30_000);
+
+  it('a client of another build is refused (it runs in-process) and the outdated daemon leaves; bad requests are refused', async () => {
+    const repo = setup();
+    const start = await cee(['daemon', 'start', '--json'], { cwd: repo });
+    const sock = start.json.socket as string;
+    const talk = (line: string) =>
+      new Promise<string>((resolve) => {
+        let got = '';
+        const c = net.createConnection(sock, () => c.write(line));
+        c.setEncoding('utf8');
+        c.on('data', (d: string) => {
+          got += d;
+        });
+        c.on('close', () => resolve(got));
+        c.on('error', () => resolve(got));
+      });
+    expect(await talk('{"not json\n')).toMatch(/"t":"refused","why":"bad request/);
+    expect(await talk(`${JSON.stringify({ v: 1, build: 'x', op: 'run', argv: ['init'], cwd: repo, env: {} })}\n`)).toMatch(/"t":"refused","why":"another build of cee"/);
+    for (let i = 0; i < 40 && existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(sock)).toBe(false);
+    for (let i = 0; i < 40 && alive(start.json.pid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(start.json.pid)).toBe(false);
+  }, 30_000);
+
+  it('the socket and its folder are private to the user', async () => {
+    const repo = setup();
+    const start = await cee(['daemon', 'start', '--json'], { cwd: repo });
+    const mode = execFileSync('stat', ['-c', '%a', start.json.socket], { encoding: 'utf8' }).trim();
+    expect(mode).toBe('600');
+    await cee(['daemon', 'stop'], { cwd: repo });
+  }, 30_000);
+});
