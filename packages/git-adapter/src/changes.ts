@@ -12,6 +12,11 @@ export interface ChangeWindow {
   /** Worktree-relative paths (files or folders) that changed; meaningful only when `trusted`. */
   readonly paths: readonly string[];
   readonly trusted: boolean;
+  /**
+   * Trusted, nothing changed, and the index is the very file the last snapshot left: that snapshot's tree,
+   * which `write-tree` would give again (no git process needed).
+   */
+  readonly tree?: string;
 }
 
 /** Where a worktree's git files are (the tracker watches none of them; it stats a few). */
@@ -29,8 +34,8 @@ export interface ChangeTracker {
    * changes from here. Starts watching a worktree it did not watch yet (that first window is untrusted).
    */
   take(dirs: WorktreeDirs): Promise<ChangeWindow>;
-  /** The snapshot that took `window` succeeded: the index now holds the files as they were when it was taken. */
-  settle(top: string): void;
+  /** The snapshot that took `window` succeeded and recorded `tree`: the index now holds the files as they were when it was taken. */
+  settle(top: string, tree: string): void;
   /** The snapshot that took `window` was refused or failed and left the index as it was: its paths changed still. */
   putBack(top: string, window: ChangeWindow): void;
   /**

@@ -56,9 +56,9 @@ export async function snapshotWorktree(
   // With a watcher: what changed since the last snapshot (nothing at all: the index already holds the files).
   const window = tracker ? await tracker.take({ ...dirs, excludesFile: () => excludesFile(run, top) }) : null;
   if (window?.trusted && window.paths.length === 0) {
-    const tree = await run.exec(top, ['write-tree'], IN_WORKTREE);
-    tracker!.settle(top);
-    return { tree: tree.stdout.toString('utf8').trim() };
+    const tree = window.tree ?? (await run.exec(top, ['write-tree'], IN_WORKTREE)).stdout.toString('utf8').trim();
+    tracker!.settle(top, tree);
+    return { tree };
   }
   const index = join(gitDir, 'index');
   const backup = `${index}.cee-snapshot-${process.pid}`;
@@ -94,10 +94,10 @@ export async function snapshotWorktree(
       await run.exec(top, ['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], { ...IN_WORKTREE, input: `${paths.join('\0')}\0` });
     }
     if (nested.length > 0) await run.exec(top, ['add', '-A', '--', ...nested], IN_WORKTREE);
-    const tree = await run.exec(top, ['write-tree'], IN_WORKTREE);
-    tracker?.settle(top);
+    const tree = (await run.exec(top, ['write-tree'], IN_WORKTREE)).stdout.toString('utf8').trim();
+    tracker?.settle(top, tree);
     settled = true;
-    return { tree: tree.stdout.toString('utf8').trim() };
+    return { tree };
   } finally {
     if (kept) await rm(backup, { force: true });
     // Refused or failed: the index is as it was, so what changed is still to be recorded.

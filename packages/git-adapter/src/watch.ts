@@ -1,4 +1,4 @@
-import { type FSWatcher, lstatSync, readdirSync, readFileSync, statSync, unlinkSync, watch, writeFileSync } from 'node:fs';
+import { closeSync, type FSWatcher, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { ChangeTracker, ChangeWindow, WorktreeDirs } from './changes.js';
@@ -49,6 +49,26 @@ function fileId(path: string): string {
   }
 }
 
+/**
+ * An index file's identity: its stat identity plus the checksum git writes at its end (a hash of the whole
+ * content; all zeros with `index.skipHash`), so that a new index that happens to reuse the inode, the size and
+ * the coarse mtime of an old one is still told apart.
+ */
+function indexId(path: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const st = fstatSync(fd, { bigint: true });
+    const trailer = Buffer.alloc(32);
+    const n = readSync(fd, trailer, 0, 32, Number(st.size) > 32 ? Number(st.size) - 32 : 0);
+    return `${st.ino}:${st.mtimeNs}:${st.size}:${trailer.subarray(0, n).toString('hex')}`;
+  } catch {
+    return '-';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 class Watched {
   readonly watchers = new Map<string, FSWatcher>();
   dirty = new Set<string>();
@@ -59,6 +79,9 @@ class Watched {
   broken: string | null = null;
   indexId = '';
   stamp = '';
+  /** The tree of the last snapshot, and the index file it left. */
+  settledTree: string | null = null;
+  settledIndexId = '';
   active = 0;
   beforeOk = true;
   excludesFile: string | null = null;
@@ -84,7 +107,7 @@ class Watched {
   }
 
   indexIdNow(): string {
-    return fileId(join(this.dirs.gitDir, 'index'));
+    return indexId(join(this.dirs.gitDir, 'index'));
   }
 
   /** The files outside the worktree that decide what is ignored or how git reads files. */
@@ -275,14 +298,17 @@ export function createWatchTracker(options: WatchTrackerOptions = {}): ChangeTra
       w.dirty = new Set();
       w.events = 0;
       w.trusted = trusted;
-      return { paths: [...paths], trusted };
+      const tree = trusted && paths.size === 0 && w.settledTree && w.indexId === w.settledIndexId ? w.settledTree : undefined;
+      return { paths: [...paths], trusted, ...(tree ? { tree } : {}) };
     },
-    settle(top) {
+    settle(top, tree) {
       const w = watched.get(top);
       if (!w) return;
       w.trusted = !w.broken;
       w.indexId = w.indexIdNow();
       w.stamp = w.stampNow();
+      w.settledTree = tree;
+      w.settledIndexId = w.indexId;
     },
     putBack(top, window) {
       const w = watched.get(top);
