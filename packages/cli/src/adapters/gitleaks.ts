@@ -15,6 +15,17 @@ interface GitleaksFinding {
   Secret: string;
 }
 
+/** One temporary folder per process, removed when it exits (one exit listener, however many commands ran). */
+let scratch: string | null = null;
+function scratchDir(): string {
+  if (!scratch) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cee-gitleaks-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    scratch = dir;
+  }
+  return scratch;
+}
+
 /**
  * The `gitleaks` binary as the secret scanner (`guardrails.secrets.engine: "gitleaks"`), for teams that
  * already run it: each text goes through `gitleaks stdin` with the repository's rule files.
@@ -25,10 +36,11 @@ export function createGitleaksScanner(options: { binary?: string; configToml?: s
   if (version.error || version.status !== 0) {
     throw new ConfigError('config', `guardrails.secrets.engine is "gitleaks" but no gitleaks binary could be run (${version.error?.message ?? version.stderr.trim()}): install it or use the built-in engine.`);
   }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cee-gitleaks-'));
-  const config = options.configToml?.length ? path.join(dir, 'gitleaks.toml') : null;
-  if (config) writeFileSync(config, options.configToml!.join('\n'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir();
+  const toml = options.configToml?.length ? options.configToml.join('\n') : null;
+  // Named by content: a long-lived process (the daemon) writes each rule set once, not once per command.
+  const config = toml ? path.join(dir, `gitleaks-${createHash('sha256').update(toml).digest('hex').slice(0, 16)}.toml`) : null;
+  if (config && toml) writeFileSync(config, toml);
 
   const run = (text: string): GitleaksFinding[] => {
     const report = path.join(dir, `report-${process.pid}-${Date.now()}.json`);

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -86,7 +87,17 @@ export async function defaultImporter(file: string): Promise<unknown> {
     const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: false });
     return jiti.import(file);
   }
-  return import(pathToFileURL(file).href);
+  return import(await moduleUrl(file));
+}
+
+/**
+ * The URL a JavaScript extension is imported from. Node caches a module by its URL for the life of the
+ * process: in a long-lived one (the cee daemon) an extension edited between two commands must load anew, so
+ * the file's size and modification time are part of it.
+ */
+export async function moduleUrl(file: string): Promise<string> {
+  const st = await stat(file);
+  return `${pathToFileURL(file).href}?v=${st.size}-${st.mtimeMs}`;
 }
 
 type Obj = Record<string, unknown>;

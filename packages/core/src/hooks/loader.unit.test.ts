@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors/index.js';
 import { HOST_API_VERSION } from './api.js';
-import { loadExtensions, type LoadExtensionsOptions } from './loader.js';
+import { loadExtensions, type LoadExtensionsOptions, moduleUrl } from './loader.js';
 
 const MANIFEST = 'codex_engine/tools/extension_manifest.json';
 
@@ -132,7 +132,8 @@ export const count = () => calls;
     );
     const err = await configError(loadExtensions([entry('./ext/early.mjs', { options: { ok: false } })], opts()));
     expect(err.message).toContain('extensions[0].options.ok');
-    const mod = (await import(path.join(repo, 'ext/early.mjs'))) as { count: () => number };
+    // The very module instance the loader imported (its URL carries the file's version).
+    const mod = (await import(await moduleUrl(path.join(repo, 'ext/early.mjs')))) as { count: () => number };
     expect(mod.count()).toBe(0);
   });
 
@@ -148,6 +149,13 @@ export function helper() {}
     );
     const { plugins } = await loadExtensions([entry('./ext/plain.mjs')], opts());
     expect(plugins[0]).toMatchObject({ name: 'plain-ext', version: '2.0.0', form: 'plain', enabledHooks: ['pre-plan', 'on-failure'] });
+  });
+
+  it('an extension edited while the process lives (the cee daemon) is loaded anew, not from the module cache', async () => {
+    await put('ext/live.mjs', "export const meta = { name: 'live', version: '1.0.0' };\nexport function onPostEdit() {}\n");
+    expect((await loadExtensions([entry('./ext/live.mjs')], opts())).plugins[0]).toMatchObject({ version: '1.0.0' });
+    await put('ext/live.mjs', "export const meta = { name: 'live', version: '1.10.0' };\nexport function onPostEdit() {}\nexport function onFailure() {}\n");
+    expect((await loadExtensions([entry('./ext/live.mjs')], opts())).plugins[0]).toMatchObject({ version: '1.10.0', enabledHooks: ['post-edit', 'on-failure'] });
   });
 
   it('names a plain-form file after its file when it exports no meta, and warns about unknown onX exports', async () => {
