@@ -3,7 +3,10 @@
 // Gemini CLI and Cline written as the same git commands. See tools/bench/README.md ("Checkpoints").
 //
 //   node_modules/.bin/node tools/bench/checkpoint/bench.mjs [--files 2000,50000] [--changed 10,1000] [--runs 5]
-//        [--huge] [--settle 300] [--keep] [--json out.json] [--markdown]
+//        [--huge] [--settle 300] [--daemon] [--keep] [--json out.json] [--markdown]
+//
+// --daemon: CEE's commands go through a `cee daemon` started for each generated repository (its start-up is
+// reported; the shadow repositories and plain git are measured exactly as without it).
 //
 // Needs a built CLI (`nx run @cgce/cli:build`, which `pnpm bench` runs first) and git. Everything it writes
 // lives in one folder under the system temp folder, removed at the end unless --keep.
@@ -21,7 +24,7 @@ const NODE = process.execPath;
 
 // ---------------------------------------------------------------------------------------------- options
 function parseArgs(argv) {
-  const o = { files: [2000, 50000], changed: [10, 1000], runs: 5, huge: false, settle: 300, keep: false, json: null, markdown: false, report: null };
+  const o = { files: [2000, 50000], changed: [10, 1000], runs: 5, huge: false, settle: 300, daemon: false, keep: false, json: null, markdown: false, report: null };
   const list = (v) => v.split(',').map((x) => Number(x.replace(/_/g, ''))).filter((n) => Number.isInteger(n) && n > 0);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -33,11 +36,12 @@ function parseArgs(argv) {
     else if (k === '--huge') o.huge = true;
     else if (k === '--settle') o.settle = Math.max(0, Number(val()));
     else if (k === '--keep') o.keep = true;
+    else if (k === '--daemon') o.daemon = true;
     else if (k === '--json') o.json = val();
     else if (k === '--markdown') o.markdown = true;
     else if (k === '--report') o.report = val();
     else if (k === '--help' || k === '-h') {
-      process.stdout.write('usage: bench.mjs [--files 2000,50000] [--changed 10,1000] [--runs 5] [--huge] [--settle ms] [--keep] [--json file] [--markdown] [--report file.json]\n');
+      process.stdout.write('usage: bench.mjs [--files 2000,50000] [--changed 10,1000] [--runs 5] [--huge] [--settle ms] [--daemon] [--keep] [--json file] [--markdown] [--report file.json]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -66,9 +70,15 @@ const git = (cwd, args, opts = {}) => sh('git', args, { cwd, ...opts });
 /** Several git commands one after the other; the total time. */
 const gitSeq = (cwd, cmds, opts = {}) => cmds.reduce((ms, args) => ms + git(cwd, args, opts).ms, 0);
 
+/** Whether CEE's commands go through a `cee daemon` (--daemon); otherwise never, whatever the environment says. */
+let DAEMON = false;
+
 /** `cee <args> --cwd repo` with CEE_TIMINGS=1: wall time and the per-phase timings it printed. */
 function cee(repo, args, { allowFail = false } = {}) {
-  const r = sh(NODE, [CLI, ...args, '--cwd', repo], { cwd: repo, env: { ...ENV, CEE_TIMINGS: '1' }, allowFail });
+  const env = { ...ENV, CEE_TIMINGS: '1' };
+  if (DAEMON) delete env.CEE_DAEMON;
+  else env.CEE_DAEMON = 'off';
+  const r = sh(NODE, [CLI, ...args, '--cwd', repo], { cwd: repo, env, allowFail });
   const line = r.stderr.split('\n').find((l) => l.startsWith('{"cee_timings"'));
   const timings = line ? JSON.parse(line).cee_timings : null;
   return { ...r, timings };
@@ -261,6 +271,13 @@ function benchSize(files, opts, log) {
   log(`\n== ${fmtN(files)} files: generating (${dir})`);
   const { repo, paths, genMs } = setupRepo(dir, files);
   log(`   generated and committed in ${(genMs / 1000).toFixed(1)} s`);
+  let daemonStartMs = null;
+  if (DAEMON) {
+    const d = cee(repo, ['daemon', 'start']);
+    if (d.status !== 0) throw new Error(`cee daemon start failed: ${d.stderr}`);
+    daemonStartMs = d.ms;
+    log(`   cee daemon started in ${fmtMs(d.ms)} ms`);
+  }
   // Let the disk write back the generated repository before anything is timed.
   spawnSync('sync');
   sleep(1000);
@@ -417,7 +434,8 @@ function benchSize(files, opts, log) {
     shadows: shadows.map((x) => ({ name: x.s.name, gitDir: x.gitDirBytes, objects: x.objects, firstMs: x.firstMs, gitDirAfterAll: duBytes(x.s.gitDir) })),
   };
   if (!opts.keep) rmSync(dir, { recursive: true, force: true });
-  return { files, genMs, first, storage, results, shadowNames: shadows.map((x) => x.s.name) };
+  if (DAEMON) cee(repo, ['daemon', 'stop'], { allowFail: true });
+  return { files, genMs, daemonStartMs, first, storage, results, shadowNames: shadows.map((x) => x.s.name) };
 }
 
 /** Median duration per phase over runs (top-level engine phases only: `checkpoint:*`, `restore:*`, load). */
@@ -529,8 +547,9 @@ if (!existsSync(CLI)) {
   process.exit(2);
 }
 const log = (s) => process.stderr.write(`${s}\n`);
+DAEMON = opts.daemon;
 const gitVersion = git(BASE, ['--version']).stdout.trim();
-const header = `CEE checkpoint bench — ${gitVersion}, node ${process.version}, ${os.cpus().length} CPU(s), ${os.platform()} ${os.release()}; median of ${opts.runs} run(s); CEE times minus \`cee --version\` (process start)`;
+const header = `CEE checkpoint bench — ${gitVersion}, node ${process.version}, ${os.cpus().length} CPU(s), ${os.platform()} ${os.release()}; median of ${opts.runs} run(s); CEE times minus \`cee --version\` (process start)${opts.daemon ? '; CEE through `cee daemon`' : ''}`;
 log(header);
 const all = [];
 try {
