@@ -121,6 +121,30 @@ describe('cee daemon', () => {
     expect(again.json.pid).not.toBe(start.json.pid);
   }, 30_000);
 
+  it('a daemon killed in the middle of a checkpoint (kill -9 at a fault point): exit 1, then the next cee finishes the job', async () => {
+    const repo = setup();
+    expect((await cee(['daemon', 'start'], { cwd: repo })).code).toBe(0);
+    const plan = writePlan(repo);
+    const patch = path.join(path.dirname(repo), 'p.diff');
+    writeFileSync(patch, newFileDiff('src/new.js', 'export const n = 1;\n'));
+    expect((await cee(['plan', '--from', plan], { cwd: repo })).code).toBe(0);
+    expect((await cee(['edit', '--patch', patch], { cwd: repo })).code).toBe(0);
+    const crashed = await cee(['checkpoint', 'one'], { cwd: repo, env: { CEE_FAULT: 'checkpoint:after-tag' } });
+    expect(crashed.code).toBe(1);
+    expect(crashed.stderr).toMatch(/cee daemon .* stopped while running the command/);
+    // In-process now (nobody answers the socket): doctor takes over the dead daemon's lock and finishes the
+    // interrupted checkpoint, as after any crash.
+    const doctor = await cee(['doctor', '--json'], { cwd: repo });
+    expect(doctor.code, doctor.stderr).toBe(0);
+    const state = JSON.parse(readFileSync(path.join(repo, 'codex_engine/state/state.json'), 'utf8'));
+    expect(state.pending).toBeNull();
+    expect(state.lastCheckpoint).toBe('codex-cp-1');
+    expect((await cee(['audit', 'verify'], { cwd: repo })).code).toBe(0);
+    expect(git(repo, 'tag', '--list', 'codex-cp-*').trim()).toBe('codex-cp-1');
+    expect(git(repo, 'ls-tree', '-r', '--name-only', 'codex-cp-1')).toContain('src/new.js');
+    expect(served(repo)).not.toContain('doctor --json');
+  }, 60_000);
+
   it('a client of another build is refused (it runs in-process) and the outdated daemon leaves; bad requests are refused', async () => {
     const repo = setup();
     const start = await cee(['daemon', 'start', '--json'], { cwd: repo });

@@ -68,6 +68,24 @@ describe('repository lock', () => {
     await lock.release();
   });
 
+  it.runIf(process.platform === 'linux')('takes over the lock of a holder that exited but nobody reaped (a zombie still answers kill 0)', async () => {
+    const file = path.join(dir, 'lock.json');
+    // `sleep 0` runs in the background of a shell that then becomes `sleep 5`, which never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5']);
+    const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    try {
+      for (let i = 0; i < 50 && !/\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toMatch(/\) Z /);
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      writeFileSync(file, JSON.stringify({ pid, host: os.hostname(), startedAt: new Date().toISOString(), command: 'checkpoint' }));
+      const lock = await acquireLock(file, 'status');
+      expect(lock.tookOver?.pid).toBe(pid);
+      await lock.release();
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('takes over an empty lock file left by a crash between create and write', async () => {
     const file = path.join(dir, 'lock.json');
     writeFileSync(file, '');
