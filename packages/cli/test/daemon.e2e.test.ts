@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { cee, cleanup, copyRepo, git, makeRepo, newFileDiff, writePlan } from '.
 const OFF = { CEE_DAEMON: 'off' };
 const repos: string[] = [];
 afterAll(async () => {
-  for (const r of repos) {
+  for (const r of repos.filter((r) => existsSync(r))) {
     await cee(['daemon', 'stop'], { cwd: r });
     cleanup(r);
   }
@@ -165,6 +165,15 @@ describe('cee daemon', () => {
     for (let i = 0; i < 40 && existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(sock)).toBe(false);
     for (let i = 0; i < 40 && alive(start.json.pid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(start.json.pid)).toBe(false);
+  }, 30_000);
+
+  it('a daemon whose repository is deleted leaves by itself', async () => {
+    const repo = setup();
+    const start = await cee(['daemon', 'start', '--json'], { cwd: repo });
+    expect(alive(start.json.pid)).toBe(true);
+    rmSync(path.dirname(repo), { recursive: true, force: true });
+    for (let i = 0; i < 100 && alive(start.json.pid); i++) await new Promise((r) => setTimeout(r, 100));
     expect(alive(start.json.pid)).toBe(false);
   }, 30_000);
 

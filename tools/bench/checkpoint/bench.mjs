@@ -433,8 +433,8 @@ function benchSize(files, opts, log) {
     checkpoints: git(repo, ['tag', '-l', 'codex-cp-*']).stdout.split('\n').filter(Boolean).length,
     shadows: shadows.map((x) => ({ name: x.s.name, gitDir: x.gitDirBytes, objects: x.objects, firstMs: x.firstMs, gitDirAfterAll: duBytes(x.s.gitDir) })),
   };
-  if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   if (DAEMON) cee(repo, ['daemon', 'stop'], { allowFail: true });
+  if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   return { files, genMs, daemonStartMs, first, storage, results, shadowNames: shadows.map((x) => x.s.name) };
 }
 

@@ -62,7 +62,7 @@ export function registerDaemonCommands(program: Command, inv: Invocation, run: (
         const child = spawn(process.execPath, [path.join(distDir(), 'bin.js'), 'daemon', 'run', '--idle-minutes', String(idle / 60_000), '--cwd', inv.global.cwd], {
           detached: true,
           stdio: ['ignore', fd, fd],
-          env: { ...process.env, CEE_DAEMON: 'off' },
+          env: { ...process.env, CEE_DAEMON: 'off', CEE_TIMINGS: '' },
         });
         child.unref();
         for (let i = 0; i < 100 && !(status && !status.other); i++) {

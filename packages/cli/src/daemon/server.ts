@@ -2,7 +2,7 @@
 // hand it (see client.ts), one at a time, exactly as `cee` would in-process, and watches CEE's worktrees so a
 // checkpoint looks only at what changed. It holds no lock and no state between commands beyond the watcher:
 // every command opens the engine, takes the repository lock and writes state as it would on its own.
-import { chmodSync, existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { type ChangeTracker, createWatchTracker } from '@cgce/git-adapter';
@@ -29,6 +29,8 @@ export interface DaemonOptions {
   distDir: string;
   /** Exit after this long without a request (ms). */
   idleMs: number;
+  /** How often to check that the repository and the socket are still there (ms, default 5000). */
+  checkMs?: number;
   /** Runs one command in-process (main() with the tracker); resolves to its exit code. */
   run: (argv: string[], tracker: ChangeTracker) => Promise<number>;
   log?: (line: string) => void;
@@ -65,6 +67,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   let queue: Promise<void> = Promise.resolve();
   let idle: NodeJS.Timeout | undefined;
   let stopping = false;
+  let ownIno = -1;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => {
     resolveClosed = r;
@@ -184,7 +187,8 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     await queue; // the command running now finishes first
     tracker.close();
     try {
-      unlinkSync(sock!);
+      // Only our own socket: a daemon started after this one replaced it may be listening there now.
+      if (statSync(sock!).ino === ownIno) unlinkSync(sock!);
     } catch {
       // already gone
     }
@@ -204,6 +208,19 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   chmodSync(sock, 0o600);
   writeFileSync(path.join(options.commonDir, 'cee', 'daemon.pid'), `${process.pid}\n`);
   armIdle();
+  // A repository deleted or moved, or a socket removed or replaced (another daemon took over): leave.
+  ownIno = statSync(sock).ino;
+  const health = setInterval(() => {
+    let why: string | null = null;
+    if (!existsSync(path.join(options.commonDir, 'HEAD'))) why = `the repository ${options.commonDir} is gone`;
+    else if ((statSync(sock, { throwIfNoEntry: false })?.ino ?? -1) !== ownIno) why = `the socket ${sock} was removed or replaced`;
+    if (why) {
+      clearInterval(health);
+      void stop(why);
+    }
+  }, options.checkMs ?? 5000);
+  health.unref();
+  void closed.then(() => clearInterval(health));
   log(`${started} serving ${options.commonDir} on ${sock} (pid ${process.pid})`);
   return { socket: sock, closed, close: () => stop('closed') };
 }
