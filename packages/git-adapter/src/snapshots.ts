@@ -82,18 +82,24 @@ export async function snapshotWorktree(
       untracked = untracked.concat(splitNul(res.stdout));
     }
     // Nested repositories show as `path/`: `add -A` records them (as gitlinks), so do we.
-    const nested = [...st.gitlinks, ...untracked.filter((p) => p.endsWith('/'))];
+    const nestedNew = untracked.filter((p) => p.endsWith('/'));
     untracked = untracked.filter((p) => !p.endsWith('/'));
+    // A tracked gitlink whose repository is gone is a deletion (update-index below); one still there is added
+    // with -f: like `add -A`, a tracked entry is updated even where an ignore rule now covers its folder.
+    const gitlinkHere = await Promise.all(st.gitlinks.map((p) => lstat(join(top, p)).then((s) => s.isDirectory(), () => false)));
+    const gitlinks = st.gitlinks.filter((_, i) => gitlinkHere[i]);
+    const gitlinksGone = st.gitlinks.filter((_, i) => !gitlinkHere[i]);
     const oversized = await oversizedAmong(top, untracked, options.maxUntrackedBytes);
     if (oversized.length > 0) {
       if (kept) await rename(backup, index);
       return { tree: '', oversized };
     }
-    const paths = [...st.changed, ...untracked];
+    const paths = [...st.changed, ...untracked, ...gitlinksGone];
     if (paths.length > 0) {
       await run.exec(top, ['update-index', '--add', '--remove', '--replace', '-z', '--stdin'], { ...IN_WORKTREE, input: `${paths.join('\0')}\0` });
     }
-    if (nested.length > 0) await run.exec(top, ['add', '-A', '--', ...nested], IN_WORKTREE);
+    if (gitlinks.length > 0) await run.exec(top, ['add', '-A', '-f', '--', ...gitlinks], IN_WORKTREE);
+    if (nestedNew.length > 0) await run.exec(top, ['add', '-A', '--', ...nestedNew], IN_WORKTREE);
     const tree = (await run.exec(top, ['write-tree'], IN_WORKTREE)).stdout.toString('utf8').trim();
     tracker?.settle(top, tree);
     settled = true;

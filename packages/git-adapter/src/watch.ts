@@ -75,7 +75,10 @@ class Watched {
   /** Folders holding a nested repository: their `.git` is not watched, so they are always in a window. */
   readonly nested = new Set<string>();
   events = 0;
-  trusted = false;
+  /** The last snapshot (or provisioning) left index and files equal as of the window it took. */
+  base = false;
+  /** Something happened since the last take that events cannot describe: the next window is untrusted. */
+  tainted = false;
   broken: string | null = null;
   indexId = '';
   stamp = '';
@@ -103,7 +106,7 @@ class Watched {
 
   fail(why: string): void {
     this.broken ??= why;
-    this.trusted = false;
+    this.tainted = true;
   }
 
   indexIdNow(): string {
@@ -188,7 +191,7 @@ class Watched {
     this.events++;
     if (raw === null) {
       // An event without a name: the whole folder may have changed.
-      if (dir === '') this.trusted = false;
+      if (dir === '') this.tainted = true;
       else this.dirty.add(dir);
       return;
     }
@@ -211,7 +214,7 @@ class Watched {
     this.dirty.add(rel);
     if (name === '.gitignore') {
       // Ignore rules decide about files that did not change: the folder they rule over is scanned whole.
-      if (dir === '') this.trusted = false;
+      if (dir === '') this.tainted = true;
       else this.dirty.add(dir);
     }
     if (type === 'rename') {
@@ -285,28 +288,38 @@ export function createWatchTracker(options: WatchTrackerOptions = {}): ChangeTra
       let w = watched.get(dirs.top);
       if (!w || w.broken || w.dirs.gitDir !== dirs.gitDir) {
         w?.close();
+        watched.delete(dirs.top);
+        // Asked before the worktree counts as watched: that git command is not one of "our" index writes.
+        const excludes = dirs.excludesFile ? await dirs.excludesFile() : null;
         w = new Watched(dirs, maxFolders);
         watched.set(dirs.top, w);
-        w.start(dirs.excludesFile ? await dirs.excludesFile() : null);
+        w.start(excludes);
         return untrusted;
       }
       const synced = await w.sync(syncTimeoutMs);
       const stamp = w.stampNow();
-      const trusted = synced && w.trusted && !w.broken && w.events <= maxEvents && w.indexIdNow() === w.indexId && stamp === w.stamp;
-      const paths = new Set(w.dirty);
-      for (const n of w.nested) paths.add(n);
+      const trusted = synced && w.base && !w.tainted && !w.broken && w.events <= maxEvents && w.indexIdNow() === w.indexId && stamp === w.stamp;
+      // A nested repository is one entry to git (a gitlink): paths inside it are named by its folder alone
+      // (git's status leaves the repository out when a pathspec also names something inside it).
+      const nested = [...w.nested];
+      const paths = new Set(nested);
+      for (const p of w.dirty) if (!nested.some((n) => p.startsWith(`${n}/`))) paths.add(p);
+      // A fresh window: what happens from here on is judged on its own (settle does not clear it).
       w.dirty = new Set();
       w.events = 0;
-      w.trusted = trusted;
+      w.tainted = false;
+      // Ignore/config files and the index as they were when the window opened (an untrusted window is a full
+      // scan, which takes them as they are): a change from here on shows next time.
+      w.stamp = stamp;
+      w.indexId = w.indexIdNow();
       const tree = trusted && paths.size === 0 && w.settledTree && w.indexId === w.settledIndexId ? w.settledTree : undefined;
       return { paths: [...paths], trusted, ...(tree ? { tree } : {}) };
     },
     settle(top, tree) {
       const w = watched.get(top);
       if (!w) return;
-      w.trusted = !w.broken;
+      w.base = true;
       w.indexId = w.indexIdNow();
-      w.stamp = w.stampNow();
       w.settledTree = tree;
       w.settledIndexId = w.indexId;
     },
@@ -314,6 +327,7 @@ export function createWatchTracker(options: WatchTrackerOptions = {}): ChangeTra
       const w = watched.get(top);
       if (!w) return;
       for (const p of window.paths) w.dirty.add(p);
+      if (!window.trusted) w.tainted = true;
     },
     beforeGit(cwd) {
       const w = watched.get(cwd);
@@ -323,7 +337,7 @@ export function createWatchTracker(options: WatchTrackerOptions = {}): ChangeTra
       const w = watched.get(cwd);
       if (!w || w.active === 0 || --w.active > 0) return;
       if (w.beforeOk) w.indexId = w.indexIdNow();
-      else w.trusted = false;
+      else w.tainted = true;
     },
     close() {
       for (const w of watched.values()) w.close();

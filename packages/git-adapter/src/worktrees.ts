@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { InputError } from '@cgce/core';
 import { identityEnv, resolveIdentity } from './identity.js';
 import { type ExecOptions, GitCommandError, type GitRunner, IN_WORKTREE, splitNul, withTempDir } from './runner.js';
-import { worktreeStatus } from './status.js';
+import { pathspecOf } from './changes.js';
+import { type WorktreeStatus, worktreeStatus } from './status.js';
 import { assertArg, isHexOid } from './validate.js';
 
 export interface WorktreeRecord {
@@ -198,10 +199,15 @@ async function resetByStatus(run: GitRunner, dirs: RepoDirs, commit: string, kno
     await run.exec(top, ['reset', '-q', '--hard', '--no-recurse-submodules', commit], IN_WORKTREE);
     return true;
   }
+  // With a watcher (the daemon): only what changed since the last snapshot is looked at (see changes.ts).
+  const tracker = knownTree ? undefined : run.changeTracker;
+  const window = tracker ? await tracker.take(dirs) : null;
+  let reached: string | null = null;
   try {
+    const unchanged = window?.trusted && window.paths.length === 0;
     const [revs, st] = await Promise.all([
       run.exec(top, ['rev-parse', `${commit}^{commit}`, `${commit}^{tree}`], { ...IN_WORKTREE, okExitCodes: [0, 128] }),
-      knownTree ? null : worktreeStatus(run, top),
+      knownTree ? null : unchanged ? NOTHING_CHANGED : worktreeStatus(run, top, pathspecOf(window)),
     ]);
     const [commitOid, targetTree] = revs.stdout.toString('utf8').trim().split('\n');
     if (revs.exitCode !== 0 || !commitOid || !targetTree || !isHexOid(commitOid) || !isHexOid(targetTree)) return false;
@@ -213,17 +219,28 @@ async function resetByStatus(run: GitRunner, dirs: RepoDirs, commit: string, kno
       }
       if (st.untracked.length > MAX_NAMED_CLEAN) await run.exec(top, ['clean', '-fdq'], IN_WORKTREE);
       else if (st.untracked.length > 0) await run.exec(top, ['clean', '-fdq', '--', ...st.untracked], IN_WORKTREE);
-      from = (await run.exec(top, ['write-tree'], IN_WORKTREE)).stdout.toString('utf8').trim();
+      from = st === NOTHING_CHANGED && window?.tree ? window.tree : (await run.exec(top, ['write-tree'], IN_WORKTREE)).stdout.toString('utf8').trim();
     }
     await moveTree(run, top, from!, targetTree);
     if (headFile !== commitOid) await run.exec(top, ['update-ref', '--no-deref', '-m', 'cee: provision', 'HEAD', commitOid], IN_WORKTREE);
+    reached = targetTree;
     return true;
   } catch (e) {
     // Anything git refused (a file changed meanwhile, a conflict): the full reset below puts it right.
     if (e instanceof GitCommandError) return false;
     throw e;
+  } finally {
+    // Index and files now hold the target tree (what the watcher saw change meanwhile stays in its next
+    // window); otherwise what changed is still to be looked at.
+    if (window) {
+      if (reached) tracker!.settle(top, reached);
+      else tracker!.putBack(top, window);
+    }
   }
 }
+
+/** A status that found nothing: the watcher vouches that no file changed since the last snapshot. */
+const NOTHING_CHANGED: WorktreeStatus = { changed: [], deleted: [], gitlinks: [], untracked: [], unmerged: false };
 
 /**
  * Make `path` a detached worktree at `commit`. A registered worktree is reused and only what differs is
