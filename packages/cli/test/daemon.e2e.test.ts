@@ -34,6 +34,11 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Poll until `done()` or `ms` passed. */
+async function waitFor(done: () => boolean, ms: number): Promise<void> {
+  for (const until = Date.now() + ms; !done() && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+}
+
 /** The commands the daemon's log says it ran. */
 function served(repo: string): string[] {
   const log = path.join(repo, '.git', 'cee', 'daemon.log');
@@ -110,7 +115,7 @@ describe('cee daemon', () => {
     const start = await cee(['daemon', 'start', '--json'], { cwd: repo });
     expect(start.code).toBe(0);
     process.kill(start.json.pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => !alive(start.json.pid), 2000);
     const sock = path.join(repo, '.git', 'cee', 'daemon.sock');
     expect(existsSync(sock)).toBe(true);
     const init = await cee(['init', '--json'], { cwd: repo });
@@ -162,9 +167,8 @@ describe('cee daemon', () => {
       });
     expect(await talk('{"not json\n')).toMatch(/"t":"refused","why":"bad request/);
     expect(await talk(`${JSON.stringify({ v: 1, build: 'x', op: 'run', argv: ['init'], cwd: repo, env: {} })}\n`)).toMatch(/"t":"refused","why":"another build of cee"/);
-    for (let i = 0; i < 40 && existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => !existsSync(sock) && !alive(start.json.pid), 2000);
     expect(existsSync(sock)).toBe(false);
-    for (let i = 0; i < 40 && alive(start.json.pid); i++) await new Promise((r) => setTimeout(r, 50));
     expect(alive(start.json.pid)).toBe(false);
   }, 30_000);
 
@@ -173,7 +177,7 @@ describe('cee daemon', () => {
     const start = await cee(['daemon', 'start', '--json'], { cwd: repo });
     expect(alive(start.json.pid)).toBe(true);
     rmSync(path.dirname(repo), { recursive: true, force: true });
-    for (let i = 0; i < 100 && alive(start.json.pid); i++) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => !alive(start.json.pid), 10_000);
     expect(alive(start.json.pid)).toBe(false);
   }, 30_000);
 
