@@ -88,6 +88,7 @@ class Watched {
   active = 0;
   beforeOk = true;
   excludesFile: string | null = null;
+  ids = '';
   cookie: FSWatcher | null = null;
   readonly waiting = new Map<string, () => void>();
   cookies = 0;
@@ -231,8 +232,22 @@ class Watched {
     }
   }
 
+  /** The worktree's and its git folder's identity: a worktree removed and added again at the same path is new. */
+  folderIds(): string {
+    const ino = (p: string) => {
+      try {
+        const st = statSync(p, { bigint: true });
+        return `${st.dev}:${st.ino}`;
+      } catch {
+        return '-';
+      }
+    };
+    return `${ino(this.dirs.top)}|${ino(this.dirs.gitDir)}`;
+  }
+
   start(excludesFile: string | null): void {
     this.excludesFile = excludesFile;
+    this.ids = this.folderIds();
     try {
       this.cookie = watch(this.dirs.gitDir, { persistent: false }, (_type, name) => {
         if (name) this.waiting.get(name)?.();
@@ -286,7 +301,9 @@ export function createWatchTracker(options: WatchTrackerOptions = {}): ChangeTra
     async take(dirs) {
       if (!supported) return untrusted;
       let w = watched.get(dirs.top);
-      if (!w || w.broken || w.dirs.gitDir !== dirs.gitDir) {
+      // Not watched yet, broken, or the worktree was removed and made again at the same path (the watches
+      // follow the old folders' inodes): start over, and this window is a full scan.
+      if (!w || w.broken || w.dirs.gitDir !== dirs.gitDir || w.ids !== w.folderIds()) {
         w?.close();
         watched.delete(dirs.top);
         // Asked before the worktree counts as watched: that git command is not one of "our" index writes.
@@ -297,6 +314,7 @@ export function createWatchTracker(options: WatchTrackerOptions = {}): ChangeTra
         return untrusted;
       }
       const synced = await w.sync(syncTimeoutMs);
+      if (!synced) w.fail('no event for the sync cookie'); // the next take starts over rather than wait again
       const stamp = w.stampNow();
       const trusted = synced && w.base && !w.tainted && !w.broken && w.events <= maxEvents && w.indexIdNow() === w.indexId && stamp === w.stamp;
       // A nested repository is one entry to git (a gitlink): paths inside it are named by its folder alone

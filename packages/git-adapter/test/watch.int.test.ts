@@ -15,10 +15,10 @@ afterEach(() => {
   for (const t of trackers.splice(0)) t.close();
 });
 
-function setup(files: Record<string, string> = { 'a.txt': 'a\n', 'src/b.ts': 'b\n', 'src/deep/c.ts': 'c\n', 'docs/d.md': 'd\n' }) {
-  const repo = makeRepo(files);
+function setup(syncTimeoutMs = 5000) {
+  const repo = makeRepo({ 'a.txt': 'a\n', 'src/b.ts': 'b\n', 'src/deep/c.ts': 'c\n', 'docs/d.md': 'd\n' });
   const wt = join(repo, '.git', 'cee', 'worktrees', 'run');
-  const tracker = createWatchTracker({ syncTimeoutMs: 5000 });
+  const tracker = createWatchTracker({ syncTimeoutMs });
   trackers.push(tracker);
   const { binary, calls } = loggingGit();
   // smallIndexBytes 0: provisioning takes its status-driven path (the one the watcher serves) at any size.
@@ -108,6 +108,22 @@ describe('snapshots with a watcher (ChangeTracker)', () => {
     for (let i = 0; i < 10; i++) writeFileSync(join(wt, `burst-${i}.txt`), `${i}\n`);
     expect((await small.take(dirs)).trusted).toBe(false);
   });
+
+  it('a worktree removed and added again at the same path is watched anew (the old watches follow the old folders)', async () => {
+    // A cookie that never comes back would cost the whole sync timeout: the new folders must be noticed at once.
+    const { repo, wt, g } = setup(120_000);
+    await g.provisionWorktree(repo, wt, 'HEAD');
+    appendFileSync(join(wt, 'a.txt'), 'one\n');
+    expect(await snapshot(g, wt)).toBe(referenceTree(wt));
+    await g.removeWorktree(repo, wt);
+    await g.provisionWorktree(repo, wt, 'HEAD');
+    expect(await snapshot(g, wt)).toBe(referenceTree(wt));
+    appendFileSync(join(wt, 'src/deep/c.ts'), 'two\n');
+    writeFileSync(join(wt, 'src', 'new.ts'), 'new\n');
+    const tree = await snapshot(g, wt);
+    expect(tree).toBe(referenceTree(wt));
+    expect(git(wt, ['ls-tree', '-r', '--name-only', tree])).toContain('src/new.ts');
+  }, 20_000);
 
   it('a .gitignore that stops ignoring files that did not change: they are recorded (top level and deeper)', async () => {
     const { repo, wt, g } = setup();
