@@ -3,10 +3,11 @@
 // Gemini CLI and Cline written as the same git commands. See tools/bench/README.md ("Checkpoints").
 //
 //   node_modules/.bin/node tools/bench/checkpoint/bench.mjs [--files 2000,50000] [--changed 10,1000] [--runs 5]
-//        [--huge] [--settle 300] [--daemon] [--keep] [--json out.json] [--markdown]
+//        [--huge] [--settle 300] [--process | --daemon] [--keep] [--json out.json] [--markdown]
 //
-// --daemon: CEE's commands go through a `cee daemon` started for each generated repository (its start-up is
-// reported; the shadow repositories and plain git are measured exactly as without it).
+// CEE is measured two ways, one after the other (--process or --daemon: only one): a `cee` process per
+// command, and through a `cee daemon` started for each generated repository (its start-up is reported; the
+// shadow repositories and plain git are measured exactly as without it).
 //
 // Needs a built CLI (`nx run @cgce/cli:build`, which `pnpm bench` runs first) and git. Everything it writes
 // lives in one folder under the system temp folder, removed at the end unless --keep.
@@ -24,7 +25,7 @@ const NODE = process.execPath;
 
 // ---------------------------------------------------------------------------------------------- options
 function parseArgs(argv) {
-  const o = { files: [2000, 50000], changed: [10, 1000], runs: 5, huge: false, settle: 300, daemon: false, keep: false, json: null, markdown: false, report: null };
+  const o = { files: [2000, 50000], changed: [10, 1000], runs: 5, huge: false, settle: 300, modes: ['process', 'daemon'], keep: false, json: null, markdown: false, report: null };
   const list = (v) => v.split(',').map((x) => Number(x.replace(/_/g, ''))).filter((n) => Number.isInteger(n) && n > 0);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -36,12 +37,13 @@ function parseArgs(argv) {
     else if (k === '--huge') o.huge = true;
     else if (k === '--settle') o.settle = Math.max(0, Number(val()));
     else if (k === '--keep') o.keep = true;
-    else if (k === '--daemon') o.daemon = true;
+    else if (k === '--daemon') o.modes = ['daemon'];
+    else if (k === '--process') o.modes = ['process'];
     else if (k === '--json') o.json = val();
     else if (k === '--markdown') o.markdown = true;
     else if (k === '--report') o.report = val();
     else if (k === '--help' || k === '-h') {
-      process.stdout.write('usage: bench.mjs [--files 2000,50000] [--changed 10,1000] [--runs 5] [--huge] [--settle ms] [--daemon] [--keep] [--json file] [--markdown] [--report file.json]\n');
+      process.stdout.write('usage: bench.mjs [--files 2000,50000] [--changed 10,1000] [--runs 5] [--huge] [--settle ms] [--process | --daemon] [--keep] [--json file] [--markdown] [--report file.json]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -268,7 +270,7 @@ function clineShadow(home, workTree) {
 // ---------------------------------------------------------------------------------------------- one repository size
 function benchSize(files, opts, log) {
   const dir = mkdtempSync(path.join(BASE, `f${files}-`));
-  log(`\n== ${fmtN(files)} files: generating (${dir})`);
+  log(`\n== ${fmtN(files)} files${DAEMON ? " (through cee daemon)" : ""}: generating (${dir})`);
   const { repo, paths, genMs } = setupRepo(dir, files);
   log(`   generated and committed in ${(genMs / 1000).toFixed(1)} s`);
   let daemonStartMs = null;
@@ -435,7 +437,7 @@ function benchSize(files, opts, log) {
   };
   if (DAEMON) cee(repo, ['daemon', 'stop'], { allowFail: true });
   if (!opts.keep) rmSync(dir, { recursive: true, force: true });
-  return { files, genMs, daemonStartMs, first, storage, results, shadowNames: shadows.map((x) => x.s.name) };
+  return { files, mode: DAEMON ? 'daemon' : 'process', genMs, daemonStartMs, first, storage, results, shadowNames: shadows.map((x) => x.s.name) };
 }
 
 /** Median duration per phase over runs (top-level engine phases only: `checkpoint:*`, `restore:*`, load). */
@@ -459,10 +461,15 @@ function medianPhases(list) {
 }
 
 // ---------------------------------------------------------------------------------------------- report
+/** "50,000 files", or "50,000 files (daemon)" for the figures measured through `cee daemon`. */
+function sizeLabel(size) {
+  return `${fmtN(size.files)} files${size.mode === 'daemon' ? ' (daemon)' : ''}`;
+}
+
 function rows(size) {
   const out = [];
   for (const { changed, median: m } of size.results) {
-    const label = `${fmtN(size.files)} files, ${fmtN(changed)} changed`;
+    const label = `${sizeLabel(size)}, ${fmtN(changed)} changed`;
     const shadowMin = Math.min(...m.shadowCp);
     const shadowName = size.shadowNames[m.shadowCp.indexOf(shadowMin)];
     const row = (metric, cee, base, baseLabel, bar, cmp = 'le') => {
@@ -514,7 +521,7 @@ function printTable(all, opts, out) {
     const st = s.storage;
     const o = (x) => `${fmtN(x.loose)} loose (${fmtN(x.looseKiB)} KiB), ${x.packs} pack(s)`;
     const cells = [
-      `${fmtN(s.files)} files`,
+      sizeLabel(s),
       `${fmtMs(s.first.checkpointMs)} ms`,
       `${fmtMs(s.first.worktreeAddMs)} ms`,
       st.shadows.map((x) => `${x.name} ${fmtMs(x.firstMs)} ms`).join(', '),
@@ -547,13 +554,15 @@ if (!existsSync(CLI)) {
   process.exit(2);
 }
 const log = (s) => process.stderr.write(`${s}\n`);
-DAEMON = opts.daemon;
 const gitVersion = git(BASE, ['--version']).stdout.trim();
-const header = `CEE checkpoint bench — ${gitVersion}, node ${process.version}, ${os.cpus().length} CPU(s), ${os.platform()} ${os.release()}; median of ${opts.runs} run(s); CEE times minus \`cee --version\` (process start)${opts.daemon ? '; CEE through `cee daemon`' : ''}`;
+const header = `CEE checkpoint bench — ${gitVersion}, node ${process.version}, ${os.cpus().length} CPU(s), ${os.platform()} ${os.release()}; median of ${opts.runs} run(s); CEE times minus \`cee --version\` (process start); CEE ${opts.modes.map((m) => (m === 'daemon' ? 'through `cee daemon` ("(daemon)" rows)' : 'as a process per command')).join(', and ')}`;
 log(header);
 const all = [];
 try {
-  for (const f of opts.files) all.push(benchSize(f, opts, log));
+  for (const mode of opts.modes) {
+    DAEMON = mode === 'daemon';
+    for (const f of opts.files) all.push(benchSize(f, opts, log));
+  }
 } finally {
   if (!opts.keep) rmSync(BASE, { recursive: true, force: true });
   else log(`kept ${BASE}`);
@@ -561,7 +570,7 @@ try {
 process.stdout.write(`\n${header}\n\n`);
 printTable(all, opts, (s) => process.stdout.write(`${s}\n`));
 const phasesOut = [];
-for (const s of all) for (const r of s.results) phasesOut.push(`  ${fmtN(s.files)} files, ${fmtN(r.changed)} changed: checkpoint ${JSON.stringify(r.median.phasesCheckpoint)}; restore ${JSON.stringify(r.median.phasesRestore)}`);
+for (const s of all) for (const r of s.results) phasesOut.push(`  ${sizeLabel(s)}, ${fmtN(r.changed)} changed: checkpoint ${JSON.stringify(r.median.phasesCheckpoint)}; restore ${JSON.stringify(r.median.phasesRestore)}`);
 process.stdout.write(`\nCEE phases (CEE_TIMINGS=1, median ms; load = importing the CLI; git_processes = git spawns):\n${phasesOut.join('\n')}\n`);
 if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ header, options: opts, sizes: all }, null, 2)}\n`);
 const failed = all.flatMap(rows).filter((r) => r.pass === 'FAIL');
