@@ -3,7 +3,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cee, cleanup, copyRepo, git, makeRepo, newFileDiff, writePlan } from './harness.js';
+import { buildId } from '../src/daemon/protocol.js';
+import { BIN, cee, cleanup, copyRepo, GIT_ENV, git, makeRepo, newFileDiff, writePlan } from './harness.js';
 
 /**
  * `cee daemon`: a resident cee per repository. The commands it serves must give what `cee` in-process gives
@@ -171,6 +172,43 @@ describe('cee daemon', () => {
     expect(existsSync(sock)).toBe(false);
     expect(alive(start.json.pid)).toBe(false);
   }, 30_000);
+
+  it('a command arriving while the daemon runs another runs in-process, as a second cee process would', async () => {
+    const repo = setup();
+    const start = await cee(['daemon', 'start', '--json'], { cwd: repo });
+    // Keep the daemon busy with `cee demo` (a few seconds), sent straight to its socket.
+    const request = { v: 1, build: buildId(path.dirname(BIN)), op: 'run', argv: ['demo', '--json'], cwd: repo, env: { ...process.env, ...GIT_ENV } };
+    let accepted!: () => void;
+    const isAccepted = new Promise<void>((r) => {
+      accepted = r;
+    });
+    const demo = new Promise<string>((resolve) => {
+      let got = '';
+      const c = net.createConnection(start.json.socket, () => c.write(`${JSON.stringify(request)}\n`));
+      c.setEncoding('utf8');
+      c.on('data', (d: string) => {
+        got += d;
+        if (got.includes('"t":"accepted"')) accepted();
+      });
+      c.on('close', () => resolve(got));
+    });
+    await isAccepted;
+    const st = await cee(['status', '--json'], { cwd: repo });
+    expect(st.code).toBe(0);
+    expect(await demo).toMatch(/"t":"exit","code":0/);
+    expect(served(repo)).toEqual(['demo --json']);
+    // The daemon's own commands are never run inside it.
+    const refused = await new Promise<string>((resolve) => {
+      let got = '';
+      const c = net.createConnection(start.json.socket, () => c.write(`${JSON.stringify({ ...request, argv: ['daemon', 'run'] })}\n`));
+      c.setEncoding('utf8');
+      c.on('data', (d: string) => {
+        got += d;
+      });
+      c.on('close', () => resolve(got));
+    });
+    expect(refused).toMatch(/"t":"refused","why":"cee daemon commands run in their own process"/);
+  }, 60_000);
 
   it('a daemon whose repository is deleted leaves by itself', async () => {
     const repo = setup();

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { buildId, commonGitDir, type Frame, PROTOCOL, type Request, socketPath } from './protocol.js';
+import { buildId, commandOf, commonGitDir, type Frame, PROTOCOL, type Request, socketPath } from './protocol.js';
 
 /** Commands never handed over: the daemon's own, the demo (its own repository), and help. */
 const LOCAL = new Set(['daemon', 'demo', 'help']);
@@ -27,7 +27,7 @@ export function daemonEligible(args: readonly string[], env: NodeJS.ProcessEnv =
   if (process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY) return false;
   if (args.includes('-')) return false; // reads stdin
   if (GIT_LOCATION_ENV.some((k) => env[k] !== undefined)) return false;
-  const command = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '--cwd');
+  const command = commandOf(args);
   return command !== undefined && !LOCAL.has(command);
 }
 
@@ -59,7 +59,14 @@ export function runInDaemon(args: string[], distDir: string): Promise<number | n
       buffered += chunk;
       let nl = buffered.indexOf('\n');
       while (nl >= 0 && !done) {
-        const frame = JSON.parse(buffered.slice(0, nl)) as Frame;
+        let frame: Frame;
+        try {
+          frame = JSON.parse(buffered.slice(0, nl)) as Frame;
+        } catch {
+          // Not our protocol: nothing ran yet → in-process; mid-command → as if the daemon stopped.
+          socket.destroy();
+          return;
+        }
         buffered = buffered.slice(nl + 1);
         if (frame.t === 'accepted') accepted = true;
         else if (frame.t === 'out') process.stdout.write(Buffer.from(frame.d, 'base64'));

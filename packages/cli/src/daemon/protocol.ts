@@ -5,6 +5,11 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 
+/** The command an argv names: its first word that is neither an option nor the value of `--cwd`. */
+export function commandOf(args: readonly string[]): string | undefined {
+  return args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '--cwd');
+}
+
 /** Bumped when the frames change: a client and a daemon of different protocols never talk. */
 export const PROTOCOL = 1;
 

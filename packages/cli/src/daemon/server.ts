@@ -1,5 +1,5 @@
 // The daemon half of `cee daemon`: one long-lived process per repository that runs the commands `cee` clients
-// hand it (see client.ts), one at a time, exactly as `cee` would in-process, and watches CEE's worktrees so a
+// hand it (see client.ts), one at a time (a client arriving meanwhile runs in-process), exactly as `cee` would, and watches CEE's worktrees so a
 // checkpoint looks only at what changed. It holds no lock and no state between commands beyond the watcher:
 // every command opens the engine, takes the repository lock and writes state as it would on its own.
 import { chmodSync, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { type ChangeTracker, createWatchTracker } from '@cgce/git-adapter';
 import { TIMINGS_KEY } from '@cgce/core';
 import { z } from 'zod';
-import { buildId, type Frame, PROTOCOL, socketPath } from './protocol.js';
+import { buildId, commandOf, type Frame, PROTOCOL, socketPath } from './protocol.js';
 
 const RequestSchema = z.object({
   v: z.literal(PROTOCOL),
@@ -67,6 +67,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   let queue: Promise<void> = Promise.resolve();
   let idle: NodeJS.Timeout | undefined;
   let stopping = false;
+  let running = false;
   let ownIno = -1;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => {
@@ -77,6 +78,11 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     let buffered = Buffer.alloc(0);
     const send = (f: Frame) => {
       if (!conn.destroyed) conn.write(`${JSON.stringify(f)}\n`);
+    };
+    /** One last frame, then the connection ends (refusals, status answers). */
+    const answer = (f: Frame) => {
+      send(f);
+      conn.end();
     };
     conn.on('error', () => undefined); // a client that went away: the command still finishes
     conn.on('data', (chunk: Buffer) => {
@@ -93,35 +99,46 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
       try {
         parsed = RequestSchema.parse(JSON.parse(line));
       } catch (e) {
-        send({ t: 'refused', why: `bad request: ${(e as Error).message.slice(0, 200)}` });
-        conn.end();
+        answer({ t: 'refused', why: `bad request: ${(e as Error).message.slice(0, 200)}` });
         return;
       }
       if (parsed.build !== build) {
         // Another installation of cee is asking: it runs in-process, and this (now outdated) daemon leaves.
-        send({ t: 'refused', why: 'another build of cee' });
-        conn.end();
+        answer({ t: 'refused', why: 'another build of cee' });
         if (parsed.op === 'run') void stop(`a client of another build (${parsed.build}) asked`);
         return;
       }
       if (parsed.op === 'ping') {
-        send({ t: 'status', status: { pid: process.pid, since: started, served, socket: sock, state: stopping ? 'stopping' : 'ready' } });
-        conn.end();
+        answer({ t: 'status', status: { pid: process.pid, since: started, served, socket: sock, state: stopping ? 'stopping' : 'ready' } });
         return;
       }
       if (parsed.op === 'stop') {
-        send({ t: 'status', status: { pid: process.pid, stopping: true } });
-        conn.end();
+        answer({ t: 'status', status: { pid: process.pid, stopping: true } });
         void stop('asked to stop');
         return;
       }
       if (stopping || !parsed.argv || !parsed.cwd || !parsed.env) {
-        send({ t: 'refused', why: stopping ? 'stopping' : 'incomplete request' });
-        conn.end();
+        answer({ t: 'refused', why: stopping ? 'stopping' : 'incomplete request' });
         return;
       }
+      if (commandOf(parsed.argv) === 'daemon') {
+        answer({ t: 'refused', why: 'cee daemon commands run in their own process' });
+        return;
+      }
+      if (running) {
+        // Busy: the client runs the command itself, exactly as a second `cee` would next to a first one
+        // (a command that needs the repository lock then gets exit 5; one that does not, runs).
+        answer({ t: 'refused', why: 'busy' });
+        return;
+      }
+      running = true;
       const { argv, cwd, env } = parsed;
-      queue = queue.then(() => serve(argv, cwd, env, send)).finally(() => conn.end());
+      queue = queue
+        .then(() => serve(argv, cwd, env, send))
+        .finally(() => {
+          running = false;
+          conn.end();
+        });
     });
   });
 
