@@ -1,6 +1,6 @@
 // The daemon half of `cee daemon`: one long-lived process per repository that runs the commands `cee` clients
-// hand it (see client.ts), one at a time (a client arriving meanwhile runs in-process), exactly as `cee` would, and watches CEE's worktrees so a
-// checkpoint looks only at what changed. It holds no lock and no state between commands beyond the watcher:
+// hand it (see client.ts) exactly as `cee` would, one at a time (a client arriving meanwhile runs in-process),
+// and watches CEE's worktrees so a checkpoint looks only at what changed. It holds no lock and no state between commands beyond the watcher:
 // every command opens the engine, takes the repository lock and writes state as it would on its own.
 import { chmodSync, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
