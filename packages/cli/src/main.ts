@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { engineDeps, createRootContainer } from './container.js';
 import { registerCommands } from './commands/index.js';
-import { registerDaemonCommands } from './commands/daemon.js';
+import { autoStartDaemon, registerDaemonCommands } from './commands/daemon.js';
 import type { ChangeTracker } from '@cgce/git-adapter';
 import { Output, type GlobalOptions } from './output.js';
 
@@ -139,6 +139,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<E
               .catch(() => undefined);
           }
           await engine.close();
+          // run.daemon "auto": the next commands can be served by a daemon (not when this one was).
+          if (!options.changeTracker && engine.config.run.daemon === 'auto') await autoStartDaemon(argv, global.cwd);
         }
         scope.dispose();
         recordTiming('engine.finish', finishing);

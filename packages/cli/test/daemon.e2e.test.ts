@@ -210,6 +210,22 @@ describe('cee daemon', () => {
     expect(refused).toMatch(/"t":"refused","why":"cee daemon commands run in their own process"/);
   }, 60_000);
 
+  it('run.daemon "auto": a command run in its own process starts the daemon that serves the next ones (CEE_DAEMON=off: never)', async () => {
+    const repo = setup();
+    writeFileSync(path.join(repo, '.ceerc.json'), '{ "run": { "daemon": "auto" } }\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'config');
+    const sock = path.join(repo, '.git', 'cee', 'daemon.sock');
+    expect((await cee(['status'], { cwd: repo, env: OFF })).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(sock)).toBe(false);
+    expect((await cee(['status'], { cwd: repo })).code).toBe(0);
+    await waitFor(() => existsSync(sock), 5000);
+    expect(existsSync(sock)).toBe(true);
+    expect((await cee(['status', '--json'], { cwd: repo })).code).toBe(0);
+    expect(served(repo)).toEqual(['status --json']);
+  }, 30_000);
+
   it('a daemon whose repository is deleted leaves by itself', async () => {
     const repo = setup();
     const start = await cee(['daemon', 'start', '--json'], { cwd: repo });

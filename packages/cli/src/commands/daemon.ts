@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, realpathSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, UsageError } from '@cgce/core';
 import type { ChangeTracker } from '@cgce/git-adapter';
 import type { Command } from 'commander';
 import { ask, startDaemon } from '../daemon/server.js';
+import { daemonEligible } from '../daemon/client.js';
 import { buildId, commonGitDir, type Frame, PROTOCOL, socketPath } from '../daemon/protocol.js';
 import type { Invocation } from '../main.js';
 
@@ -41,6 +42,41 @@ function idleMs(v: string | undefined): number {
   return minutes * 60_000;
 }
 
+/** Start `cee daemon run` for the repository in the background, its output going to `<git dir>/cee/daemon.log`. */
+function spawnDaemon(commonDir: string, cwd: string, idle: number): { child: ChildProcess; logFile: string } {
+  mkdirSync(path.join(commonDir, 'cee'), { recursive: true });
+  const logFile = path.join(commonDir, 'cee', 'daemon.log');
+  const fd = openSync(logFile, 'a', 0o600);
+  try {
+    const child = spawn(process.execPath, [path.join(distDir(), 'bin.js'), 'daemon', 'run', '--idle-minutes', String(idle / 60_000), '--cwd', cwd], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, CEE_DAEMON: 'off', CEE_TIMINGS: '' },
+    });
+    child.unref();
+    return { child, logFile };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * `run.daemon: "auto"`: after a command that ran in its own process, start a daemon when this invocation could
+ * have used one (non-interactive, hand-over not turned off) and none answers. Never waits for it; any failure
+ * only means the next command runs in-process too.
+ */
+export async function autoStartDaemon(argv: readonly string[], cwd: string): Promise<void> {
+  try {
+    if (!daemonEligible(argv)) return;
+    const commonDir = commonGitDir(cwd);
+    const sock = commonDir ? socketPath(commonDir, true) : null;
+    if (!commonDir || !sock || (await ping(sock))) return;
+    spawnDaemon(realpathSync(commonDir), cwd, 30 * 60_000);
+  } catch {
+    // best effort
+  }
+}
+
 export function registerDaemonCommands(program: Command, inv: Invocation, run: (argv: string[], tracker: ChangeTracker) => Promise<number>): void {
   const daemon = program
     .command('daemon')
@@ -56,15 +92,7 @@ export function registerDaemonCommands(program: Command, inv: Invocation, run: (
       let status = await ping(sock);
       let started = false;
       if (!status || status.other) {
-        mkdirSync(path.join(commonDir, 'cee'), { recursive: true });
-        const logFile = path.join(commonDir, 'cee', 'daemon.log');
-        const fd = openSync(logFile, 'a', 0o600);
-        const child = spawn(process.execPath, [path.join(distDir(), 'bin.js'), 'daemon', 'run', '--idle-minutes', String(idle / 60_000), '--cwd', inv.global.cwd], {
-          detached: true,
-          stdio: ['ignore', fd, fd],
-          env: { ...process.env, CEE_DAEMON: 'off', CEE_TIMINGS: '' },
-        });
-        child.unref();
+        const { child, logFile } = spawnDaemon(commonDir, inv.global.cwd, idle);
         for (let i = 0; i < 100 && !(status && !status.other); i++) {
           await new Promise((r) => setTimeout(r, 50));
           if (child.exitCode !== null) break;

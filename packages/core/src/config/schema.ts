@@ -113,6 +113,12 @@ export const RunSettingsSchema = z
     retainRuns: z.number().int().min(0).default(20),
     /** How many times `cee run` retries a failed step. */
     maxStepAttempts: z.number().int().min(1).default(2),
+    /**
+     * `auto`: a non-interactive `cee` command that ran in its own process starts a `cee daemon` for the
+     * repository in the background when none runs (it leaves after 30 minutes without a command), so the next
+     * commands are served by it. `off` (default): only `cee daemon start` starts one.
+     */
+    daemon: z.enum(['off', 'auto']).default('off'),
   })
   .strict();
 
