@@ -8,6 +8,7 @@ import { createRunner, type GitAdapterOptions, type GitRunner } from './runner.j
 import { indexTree, listFiles, snapshotUserTree, snapshotWorktree } from './snapshots.js';
 import { createTag, createTagObject, listTags, readTag } from './tags.js';
 import { createLocalObjects } from './local.js';
+import { createBlobBatcher } from './batch-read.js';
 import { instrument } from './timings.js';
 import {
   changedPaths,
@@ -60,6 +61,7 @@ export interface GitAdapter extends GitPort {
 export function createGitAdapter(options: GitAdapterOptions = {}): GitAdapter {
   const run = createRunner(options);
   const local = createLocalObjects(run, options);
+  const blobs = createBlobBatcher(run);
   const adapter: GitAdapter = {
     runner: run,
     open: async (cwd) => {
@@ -79,7 +81,7 @@ export function createGitAdapter(options: GitAdapterOptions = {}): GitAdapter {
 
     writeBlob: (root, data) => writeBlob(run, root, data, local),
     readBlob: (root, oid) => readBlob(run, root, oid),
-    readFileAt: (root, treeish, path) => readFileAt(run, root, treeish, path),
+    readFileAt: (root, treeish, path) => readFileAt(run, root, treeish, path, blobs),
     commitTree: (root, spec) => commitTree(run, root, spec, local),
     gcAuto: (root, commonDir) => gcAuto(run, root, commonDir),
 

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommitSpec } from '@cgce/core';
 import { InputError } from '@cgce/core';
+import type { BatchedRead } from './batch-read.js';
 import { identityEnv, resolveIdentity } from './identity.js';
 import type { LocalObjects } from './local.js';
 import { writeLoose } from './loose.js';
@@ -33,7 +34,13 @@ export async function readBlob(run: GitRunner, root: string, oid: string): Promi
  * never misread, and `./`/`../` forms (which git would resolve against the current folder) can never exist
  * in a tree and give null. InputError(`REV_NOT_FOUND`) when the tree-ish does not resolve.
  */
-export async function readFileAt(run: GitRunner, root: string, treeish: string, path: string): Promise<Buffer | null> {
+export async function readFileAt(
+  run: GitRunner,
+  root: string,
+  treeish: string,
+  path: string,
+  batch?: (root: string, tree: string, path: string) => Promise<BatchedRead>,
+): Promise<Buffer | null> {
   assertArg(treeish, 'tree-ish');
   if (!isTreePath(path)) return null;
   let tree = treeish;
@@ -41,6 +48,12 @@ export async function readFileAt(run: GitRunner, root: string, treeish: string, 
     const res = await run.exec(root, ['rev-parse', '--verify', '--quiet', `${treeish}^{tree}`], { okExitCodes: [0, 1, 128] });
     tree = res.stdout.toString('utf8').trim();
     if (res.exitCode !== 0 || !tree) throw new InputError('REV_NOT_FOUND', `${treeish} does not name a commit or tree`);
+  }
+  // Reads asked for together share one `cat-file --batch` (batch-read.ts); a name with a line break cannot.
+  if (batch && !/[\r\n]/.test(path)) {
+    const got = await batch(root, tree, path);
+    if (got === 'missing') throw new InputError('REV_NOT_FOUND', `${treeish} does not name a commit or tree`);
+    return got;
   }
   const res = await run.exec(root, ['cat-file', 'blob', `${tree}:${path}`], { okExitCodes: [0, 128] });
   if (res.exitCode === 0) return res.stdout;

@@ -237,7 +237,8 @@ class Watched {
     const ino = (p: string) => {
       try {
         const st = statSync(p, { bigint: true });
-        return `${st.dev}:${st.ino}`;
+        // A folder made again often gets the freed inode number back; its birth time (ns) tells them apart.
+        return `${st.dev}:${st.ino}:${st.birthtimeNs}`;
       } catch {
         return '-';
       }

@@ -2,7 +2,7 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CEE_IDENTITY, createGitAdapter } from '../src/index.js';
-import { commitAll, git, gitBuf, makeRepo, tempDir, writeFiles } from './helpers.js';
+import { commitAll, git, gitBuf, loggingGit, makeRepo, tempDir, writeFiles } from './helpers.js';
 
 const g = createGitAdapter();
 
@@ -190,6 +190,30 @@ describe('objects', () => {
     expect(await g.readFileAt(repo, 'HEAD', '../x')).toBeNull();
     await expect(g.readFileAt(repo, 'nope', 'a:b.txt')).rejects.toMatchObject({ code: 'REV_NOT_FOUND' });
     await expect(g.readFileAt(repo, '0123456789012345678901234567890123456789', 'a')).rejects.toMatchObject({ code: 'REV_NOT_FOUND' });
+  });
+
+  it('readFileAt: reads asked for together share one cat-file --batch, with the same answers as one at a time', async () => {
+    const files: Record<string, string | Buffer> = { 'dir/with space.txt': 'space\n', 'a:b.txt': 'colon\n', 'bin.dat': Buffer.from([0, 10, 255, 10]), 'empty': '' };
+    for (let i = 0; i < 300; i++) files[`many/f${i}.txt`] = `${i}\n`.repeat(i % 7);
+    const repo = makeRepo(files);
+    const tree = git(repo, ['rev-parse', 'HEAD^{tree}']).trim();
+    const { binary, calls } = loggingGit();
+    const logged = createGitAdapter({ gitBinary: binary });
+    const paths = [...Object.keys(files), 'missing.txt', 'dir', 'many'];
+    const together = await Promise.all(paths.map((p) => logged.readFileAt(repo, tree, p)));
+    expect(calls().filter((c) => c === 'cat-file')).toHaveLength(1);
+    for (const [i, p] of paths.entries()) {
+      const expected = p in files ? Buffer.from(files[p]!) : null;
+      expect(together[i], p).toEqual(expected);
+      expect(await g.readFileAt(repo, tree, p), p).toEqual(expected);
+    }
+    // A tree that does not exist fails every read of the batch that names it, and only those.
+    const [bad, good] = await Promise.allSettled([
+      logged.readFileAt(repo, '0123456789012345678901234567890123456789', 'a'),
+      logged.readFileAt(repo, tree, 'a:b.txt'),
+    ]);
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'REV_NOT_FOUND' } });
+    expect(good).toMatchObject({ status: 'fulfilled', value: Buffer.from('colon\n') });
   });
 
   it('commitTree uses CEE identity without any configured identity, the repo identity when configured', async () => {
