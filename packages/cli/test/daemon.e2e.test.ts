@@ -35,6 +35,21 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Write one raw line to a daemon's socket; resolves to everything it answered. `onData` sees it arrive. */
+function talk(sock: string, line: string, onData?: (soFar: string) => void): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    const c = net.createConnection(sock, () => c.write(line));
+    c.setEncoding('utf8');
+    c.on('data', (d: string) => {
+      got += d;
+      onData?.(got);
+    });
+    c.on('close', () => resolve(got));
+    c.on('error', () => resolve(got));
+  });
+}
+
 /** Poll until `done()` or `ms` passed. */
 async function waitFor(done: () => boolean, ms: number): Promise<void> {
   for (const until = Date.now() + ms; !done() && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
@@ -155,19 +170,10 @@ describe('cee daemon', () => {
     const repo = setup();
     const start = await cee(['daemon', 'start', '--json'], { cwd: repo });
     const sock = start.json.socket as string;
-    const talk = (line: string) =>
-      new Promise<string>((resolve) => {
-        let got = '';
-        const c = net.createConnection(sock, () => c.write(line));
-        c.setEncoding('utf8');
-        c.on('data', (d: string) => {
-          got += d;
-        });
-        c.on('close', () => resolve(got));
-        c.on('error', () => resolve(got));
-      });
-    expect(await talk('{"not json\n')).toMatch(/"t":"refused","why":"bad request/);
-    expect(await talk(`${JSON.stringify({ v: 1, build: 'x', op: 'run', argv: ['init'], cwd: repo, env: {} })}\n`)).toMatch(/"t":"refused","why":"another build of cee"/);
+    expect(await talk(sock, '{"not json\n')).toMatch(/"t":"refused","why":"bad request/);
+    expect(await talk(sock, `${JSON.stringify({ v: 1, build: 'x', op: 'ping' })}\n`)).toMatch(/"t":"refused","why":"another build of cee"/);
+    expect(existsSync(sock)).toBe(true);
+    expect(await talk(sock, `${JSON.stringify({ v: 1, build: 'x', op: 'run', argv: ['init'], cwd: repo, env: {} })}\n`)).toMatch(/"t":"refused","why":"another build of cee"/);
     await waitFor(() => !existsSync(sock) && !alive(start.json.pid), 2000);
     expect(existsSync(sock)).toBe(false);
     expect(alive(start.json.pid)).toBe(false);
@@ -182,15 +188,8 @@ describe('cee daemon', () => {
     const isAccepted = new Promise<void>((r) => {
       accepted = r;
     });
-    const demo = new Promise<string>((resolve) => {
-      let got = '';
-      const c = net.createConnection(start.json.socket, () => c.write(`${JSON.stringify(request)}\n`));
-      c.setEncoding('utf8');
-      c.on('data', (d: string) => {
-        got += d;
-        if (got.includes('"t":"accepted"')) accepted();
-      });
-      c.on('close', () => resolve(got));
+    const demo = talk(start.json.socket, `${JSON.stringify(request)}\n`, (got) => {
+      if (got.includes('"t":"accepted"')) accepted();
     });
     await isAccepted;
     const st = await cee(['status', '--json'], { cwd: repo });
@@ -198,15 +197,7 @@ describe('cee daemon', () => {
     expect(await demo).toMatch(/"t":"exit","code":0/);
     expect(served(repo)).toEqual(['demo --json']);
     // The daemon's own commands are never run inside it.
-    const refused = await new Promise<string>((resolve) => {
-      let got = '';
-      const c = net.createConnection(start.json.socket, () => c.write(`${JSON.stringify({ ...request, argv: ['daemon', 'run'] })}\n`));
-      c.setEncoding('utf8');
-      c.on('data', (d: string) => {
-        got += d;
-      });
-      c.on('close', () => resolve(got));
-    });
+    const refused = await talk(start.json.socket, `${JSON.stringify({ ...request, argv: ['daemon', 'run'] })}\n`);
     expect(refused).toMatch(/"t":"refused","why":"cee daemon commands run in their own process"/);
   }, 60_000);
 
@@ -235,11 +226,14 @@ describe('cee daemon', () => {
     expect(alive(start.json.pid)).toBe(false);
   }, 30_000);
 
-  it('the socket and its folder are private to the user', async () => {
+  it('the socket is private to the user; a stop from any build (an upgraded cee) reaches the daemon', async () => {
     const repo = setup();
     const start = await cee(['daemon', 'start', '--json'], { cwd: repo });
     const mode = execFileSync('stat', ['-c', '%a', start.json.socket], { encoding: 'utf8' }).trim();
     expect(mode).toBe('600');
-    await cee(['daemon', 'stop'], { cwd: repo });
+    const answer = await talk(start.json.socket, `${JSON.stringify({ v: 1, build: 'an older cee', op: 'stop' })}\n`);
+    expect(answer).toMatch(/"stopping":true/);
+    await waitFor(() => !existsSync(start.json.socket), 5000);
+    expect(existsSync(start.json.socket)).toBe(false);
   }, 30_000);
 });

@@ -112,13 +112,12 @@ export function registerDaemonCommands(program: Command, inv: Invocation, run: (
     .description('stop the daemon after the command it is running')
     .action(async () => {
       const { sock } = repository(inv.global.cwd);
-      const status = await ping(sock);
-      if (status && !status.other) {
-        await ask(sock, { v: PROTOCOL, build: buildId(distDir()), op: 'stop' });
-        for (let i = 0; i < 200 && existsSync(sock); i++) await new Promise((r) => setTimeout(r, 25));
-      }
-      if (inv.global.json) return inv.out.json({ ok: true, stopped: !!status && !status.other });
-      inv.out.line(status && !status.other ? `stopped (pid ${status.pid})` : 'not running');
+      // A daemon of another build (cee was upgraded) answers a stop too.
+      const stopped = existsSync(sock) ? await ask(sock, { v: PROTOCOL, build: buildId(distDir()), op: 'stop' }) : null;
+      const pid = stopped?.t === 'status' ? stopped.status.pid : null;
+      if (pid) for (let i = 0; i < 200 && existsSync(sock); i++) await new Promise((r) => setTimeout(r, 25));
+      if (inv.global.json) return inv.out.json({ ok: true, stopped: !!pid });
+      inv.out.line(pid ? `stopped (pid ${pid})` : 'not running');
     });
 
   daemon

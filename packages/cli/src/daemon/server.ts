@@ -102,6 +102,12 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         answer({ t: 'refused', why: `bad request: ${(e as Error).message.slice(0, 200)}` });
         return;
       }
+      if (parsed.op === 'stop') {
+        // Any build may stop it: `cee daemon stop` after an upgrade must reach the old daemon too.
+        answer({ t: 'status', status: { pid: process.pid, stopping: true } });
+        void stop('asked to stop');
+        return;
+      }
       if (parsed.build !== build) {
         // Another installation of cee is asking: it runs in-process, and this (now outdated) daemon leaves.
         answer({ t: 'refused', why: 'another build of cee' });
@@ -110,11 +116,6 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
       }
       if (parsed.op === 'ping') {
         answer({ t: 'status', status: { pid: process.pid, since: started, served, socket: sock, state: stopping ? 'stopping' : 'ready' } });
-        return;
-      }
-      if (parsed.op === 'stop') {
-        answer({ t: 'status', status: { pid: process.pid, stopping: true } });
-        void stop('asked to stop');
         return;
       }
       if (stopping || !parsed.argv || !parsed.cwd || !parsed.env) {
