@@ -317,7 +317,10 @@ export function createWatchTracker(options: WatchTrackerOptions = {}): ChangeTra
       const synced = await w.sync(syncTimeoutMs);
       if (!synced) w.fail('no event for the sync cookie'); // the next take starts over rather than wait again
       const stamp = w.stampNow();
-      const trusted = synced && w.base && !w.tainted && !w.broken && w.events <= maxEvents && w.indexIdNow() === w.indexId && stamp === w.stamp;
+      // A nested repository (rare in a run worktree) changes git's view through its own .git, which is not
+      // watched, and git's pathspec handling of it has quirks: while one is there, every window is a full scan.
+      const trusted =
+        synced && w.base && !w.tainted && !w.broken && w.nested.size === 0 && w.events <= maxEvents && w.indexIdNow() === w.indexId && stamp === w.stamp;
       // A nested repository is one entry to git (a gitlink): paths inside it are named by its folder alone
       // (git's status leaves the repository out when a pathspec also names something inside it).
       const nested = [...w.nested];
