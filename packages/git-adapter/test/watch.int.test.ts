@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,6 +31,9 @@ function referenceTree(wt: string): string {
   const gitDir = git(wt, ['rev-parse', '--absolute-git-dir']).trim();
   const tmp = join(tempDir('idx'), 'index');
   copyFileSync(join(gitDir, 'index'), tmp);
+  // Keep the index's time: git decides which entries are "racily clean" (to be re-read) by comparing with it.
+  const st = statSync(join(gitDir, 'index'));
+  utimesSync(tmp, st.atime, st.mtime);
   const env = { GIT_INDEX_FILE: tmp };
   git(wt, ['-c', 'core.splitIndex=false', 'add', '-A'], { env });
   return git(wt, ['write-tree'], { env }).trim();
