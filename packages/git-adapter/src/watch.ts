@@ -72,7 +72,7 @@ function indexId(path: string): string {
 class Watched {
   readonly watchers = new Map<string, FSWatcher>();
   dirty = new Set<string>();
-  /** Folders holding a nested repository: their `.git` is not watched, so they are always in a window. */
+  /** Folders holding a nested repository (their `.git` is not watched): while there is one, windows are untrusted. */
   readonly nested = new Set<string>();
   events = 0;
   /** The last snapshot (or provisioning) left index and files equal as of the window it took. */
@@ -317,15 +317,12 @@ export function createWatchTracker(options: WatchTrackerOptions = {}): ChangeTra
       const synced = await w.sync(syncTimeoutMs);
       if (!synced) w.fail('no event for the sync cookie'); // the next take starts over rather than wait again
       const stamp = w.stampNow();
+      const indexNow = w.indexIdNow();
       // A nested repository (rare in a run worktree) changes git's view through its own .git, which is not
       // watched, and git's pathspec handling of it has quirks: while one is there, every window is a full scan.
       const trusted =
-        synced && w.base && !w.tainted && !w.broken && w.nested.size === 0 && w.events <= maxEvents && w.indexIdNow() === w.indexId && stamp === w.stamp;
-      // A nested repository is one entry to git (a gitlink): paths inside it are named by its folder alone
-      // (git's status leaves the repository out when a pathspec also names something inside it).
-      const nested = [...w.nested];
-      const paths = new Set(nested);
-      for (const p of w.dirty) if (!nested.some((n) => p.startsWith(`${n}/`))) paths.add(p);
+        synced && w.base && !w.tainted && !w.broken && w.nested.size === 0 && w.events <= maxEvents && indexNow === w.indexId && stamp === w.stamp;
+      const paths = [...w.dirty];
       // A fresh window: what happens from here on is judged on its own (settle does not clear it).
       w.dirty = new Set();
       w.events = 0;
@@ -333,9 +330,9 @@ export function createWatchTracker(options: WatchTrackerOptions = {}): ChangeTra
       // Ignore/config files and the index as they were when the window opened (an untrusted window is a full
       // scan, which takes them as they are): a change from here on shows next time.
       w.stamp = stamp;
-      w.indexId = w.indexIdNow();
-      const tree = trusted && paths.size === 0 && w.settledTree && w.indexId === w.settledIndexId ? w.settledTree : undefined;
-      return { paths: [...paths], trusted, ...(tree ? { tree } : {}) };
+      w.indexId = indexNow;
+      const tree = trusted && paths.length === 0 && w.settledTree && indexNow === w.settledIndexId ? w.settledTree : undefined;
+      return { paths, trusted, ...(tree ? { tree } : {}) };
     },
     settle(top, tree) {
       const w = watched.get(top);

@@ -64,7 +64,8 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   const log = options.log ?? (() => undefined);
   const started = new Date().toISOString();
   let served = 0;
-  let queue: Promise<void> = Promise.resolve();
+  /** The command being served (at most one: see `running`), awaited by stop(). */
+  let current: Promise<void> = Promise.resolve();
   let idle: NodeJS.Timeout | undefined;
   let stopping = false;
   let running = false;
@@ -134,7 +135,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
       }
       running = true;
       const { argv, cwd, env } = parsed;
-      queue = queue
+      current = current
         .then(() => serve(argv, cwd, env, send))
         .finally(() => {
           running = false;
@@ -202,7 +203,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     log(`${new Date().toISOString()} stopping: ${why}`);
     if (idle) clearTimeout(idle);
     server.close();
-    await queue; // the command running now finishes first
+    await current; // the command running now finishes first
     tracker.close();
     try {
       // Only our own socket: a daemon started after this one replaced it may be listening there now.
