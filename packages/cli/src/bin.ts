@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { daemonEligible, runInDaemon } from './daemon/client.js';
 
 const args = process.argv.slice(2);
 
@@ -45,6 +44,8 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V' || args[0]
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   process.stdout.write(`Codex Engine v${pkg.version} — Autonomous Engineering Edition\n`);
 } else {
+  // Loaded here, not with `--version`: that stays the bare process start every CEE figure is measured against.
+  const { daemonEligible, runInDaemon } = await import('./daemon/client.js');
   const code = daemonEligible(args) ? await runInDaemon(args, path.dirname(fileURLToPath(import.meta.url))) : null;
   if (code !== null) process.exitCode = code;
   else await runHere();

@@ -1,7 +1,6 @@
 // The client half of `cee daemon`: hand a command to the repository's daemon when one runs, before the CLI
 // bundle is loaded. Any doubt (no daemon, another build, a terminal, stdin needed) means null: run in-process.
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { buildId, commandOf, commonGitDir, type Frame, PROTOCOL, type Request, socketPath } from './protocol.js';
 
@@ -36,10 +35,12 @@ export function daemonEligible(args: readonly string[], env: NodeJS.ProcessEnv =
  * A daemon that dies after accepting the command gives exit 1 and a message: the command may have run in
  * part, and the next `cee` command finishes or rolls back what it left (as after a crash).
  */
-export function runInDaemon(args: string[], distDir: string): Promise<number | null> {
+export async function runInDaemon(args: string[], distDir: string): Promise<number | null> {
   const common = commonGitDir(cwdOf(args));
   const sock = common ? socketPath(common) : null;
-  if (!sock || !existsSync(sock)) return Promise.resolve(null);
+  if (!sock || !existsSync(sock)) return null;
+  // Only when a daemon may be there: no socket module in a plain in-process start.
+  const { default: net } = await import('node:net');
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   const request: Request = { v: PROTOCOL, build: buildId(distDir), op: 'run', argv: args, cwd: process.cwd(), env };
